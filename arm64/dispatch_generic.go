@@ -10,3 +10,6 @@ var (
 	wkv7       = wkv7Generic
 	layerNorm  = layerNormGeneric
 )
+
+// Path names the kernel implementations in use, for `gosling info`.
+func Path() string { return "generic (pure Go)" }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+func init() {
+	register("logits", "write the logits after each of a list of tokens (for verification)", runLogits)
+}
+
+func runLogits(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("logits -m MODEL --tokens 1,2,3 --out FILE [--state-raw DIR]",
+		"Feeds the tokens one by one (never batched) from the zero state and writes the\n"+
+			"logits after each token to FILE as little-endian float32, one row of V values\n"+
+			"per token (V = rows of the output matrix, padding included). --state-raw writes\n"+
+			"the final state as state_att_kv.bin, state_att_shift.bin and state_ffn_shift.bin\n"+
+			"in the layout of the reference fixtures.", stderr)
+	mf := addModelFlags(fs)
+	tokens := fs.String("tokens", "", "comma-separated token ids, no spaces")
+	out := fs.String("out", "", "output `file` (a plain write; /dev/null works)")
+	stateRaw := fs.String("state-raw", "", "write the final state into this `directory`")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if *tokens == "" || *out == "" {
+		return usagef("--tokens and --out are required")
+	}
+	var ids []int
+	for _, f := range strings.Split(*tokens, ",") {
+		id, err := strconv.Atoi(f)
+		if err != nil {
+			return usagef("--tokens: %q is not a token id", f)
+		}
+		ids = append(ids, id)
+	}
+	m, err := mf.open()
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	for _, id := range ids {
+		if id < 0 || id >= m.Vocab {
+			return usagef("--tokens: id %d is outside the model's %d rows", id, m.Vocab)
+		}
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	c := m.NewContext()
+	s := m.NewState()
+	for _, id := range ids {
+		logits, err := c.Forward(s, id)
+		if err != nil {
+			f.Close()
+			return err
+		}
+		if err := writeF32(w, logits); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if *stateRaw != "" {
+		if err := os.MkdirAll(*stateRaw, 0o755); err != nil {
+			return err
+		}
+		var kv, att, ffn []float32
+		for _, l := range s.Layers {
+			kv = append(kv, l.WKV...)
+			att = append(att, l.AttXPrev...)
+			ffn = append(ffn, l.FFNXPrev...)
+		}
+		for name, v := range map[string][]float32{"state_att_kv.bin": kv, "state_att_shift.bin": att, "state_ffn_shift.bin": ffn} {
+			if err := writeF32File(filepath.Join(*stateRaw, name), v); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(stderr, "wrote %d × %d logits to %s\n", len(ids), m.Vocab, *out)
+	return nil
+}
+
+func writeF32(w io.Writer, v []float32) error {
+	buf := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
+	}
+	_, err := w.Write(buf)
+	return err
+}
+
+func writeF32File(path string, v []float32) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := writeF32(f, v); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

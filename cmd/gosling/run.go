@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/gosling-edge/gosling/runtime"
+)
+
+func init() {
+	register("run", "continue a prompt, streaming the text", runRun)
+}
+
+// samplerFlags are the sampling flags of run (and chat).
+type samplerFlags struct {
+	temp, topP, presence, frequency, decay *float64
+	topK                                   *int
+	seed                                   *uint64
+}
+
+func addSamplerFlags(fs interface {
+	Float64(string, float64, string) *float64
+	Int(string, int, string) *int
+	Uint64(string, uint64, string) *uint64
+}, def runtime.SamplerOptions) samplerFlags {
+	return samplerFlags{
+		temp:      fs.Float64("temp", float64(def.Temperature), "sampling temperature; 0 = greedy"),
+		topP:      fs.Float64("top-p", float64(def.TopP), "nucleus sampling: keep the most likely tokens up to this probability mass"),
+		topK:      fs.Int("top-k", def.TopK, "keep at most this many tokens (0 = no limit)"),
+		presence:  fs.Float64("presence", float64(def.Presence), "presence penalty"),
+		frequency: fs.Float64("frequency", float64(def.Frequency), "frequency penalty"),
+		decay:     fs.Float64("penalty-decay", float64(def.Decay), "penalty decay per token"),
+		seed:      fs.Uint64("seed", 0, "random seed"),
+	}
+}
+
+func (f samplerFlags) options() (runtime.SamplerOptions, error) {
+	o := runtime.SamplerOptions{
+		Temperature: float32(*f.temp), TopP: float32(*f.topP), TopK: *f.topK,
+		Presence: float32(*f.presence), Frequency: float32(*f.frequency), Decay: float32(*f.decay), Seed: *f.seed,
+	}
+	switch {
+	case o.Temperature < 0:
+		return o, usagef("--temp %v: want ≥ 0", *f.temp)
+	case o.TopP < 0 || o.TopP > 1:
+		return o, usagef("--top-p %v: want 0..1", *f.topP)
+	case o.TopK < 0:
+		return o, usagef("--top-k %d: want ≥ 0", o.TopK)
+	case o.Decay < 0 || o.Decay > 1:
+		return o, usagef("--penalty-decay %v: want 0..1", *f.decay)
+	}
+	return o, nil
+}
+
+// runDefaults: plain continuation samples like the official generate
+// example, without penalties.
+var runDefaults = runtime.SamplerOptions{Temperature: 1.0, TopP: 0.85, Decay: 0.996}
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run [-m MODEL] [flags] PROMPT...",
+		"Reads PROMPT (the arguments joined by spaces; '-' reads standard input) and\n"+
+			"streams the model's continuation to standard output.", stderr)
+	mf := addModelFlags(fs)
+	sf := addSamplerFlags(fs, runDefaults)
+	maxTokens := fs.Int("max-tokens", 200, "stop after this many tokens (0 = until end of text)")
+	var stops stringList
+	fs.Var(&stops, "stop", "stop when the output contains this `text` (repeatable; \\n escapes allowed)")
+	stats := fs.Bool("stats", false, "print token counts and speed to standard error")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("no prompt")
+	}
+	prompt := strings.Join(pos, " ")
+	if prompt == "-" {
+		b, err := io.ReadAll(os.Stdin)
+		if err != nil {
+			return err
+		}
+		prompt = string(b)
+	}
+	sopt, err := sf.options()
+	if err != nil {
+		return err
+	}
+	m, err := mf.open()
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+
+	ids := m.Tokenizer.Encode([]byte(prompt))
+	if len(ids) == 0 {
+		return usagef("the prompt is empty")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	g := m.NewGenerator(sopt)
+	s := m.NewState()
+	w := bufio.NewWriter(stdout)
+	opt := runtime.GenerateOptions{MaxTokens: *maxTokens, Sampler: sopt, Stop: stops.bytes(), Progress: newCountProgress(stderr, "reading prompt")}
+	st, err := g.Generate(ctx, s, ids, nil, opt, func(b []byte) error {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+	w.WriteString("\n")
+	w.Flush()
+	if err != nil && ctx.Err() == nil {
+		return err
+	}
+	if *stats {
+		fmt.Fprintf(stderr, "prompt: %d tokens in %v (%.1f tok/s); generated: %d tokens in %v (%.1f tok/s); stop: %s\n",
+			st.PromptTokens, st.PromptTime.Round(1e6), rate(st.PromptTokens, st.PromptTime.Seconds()),
+			st.GeneratedTokens, st.GenerateTime.Round(1e6), rate(st.GeneratedTokens, st.GenerateTime.Seconds()), st.StopReason)
+	}
+	return nil
+}
+
+func rate(n int, sec float64) float64 {
+	if sec <= 0 {
+		return 0
+	}
+	return float64(n) / sec
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// bytes returns the values with \n, \t and \\ escapes resolved.
+func (s stringList) bytes() [][]byte {
+	var out [][]byte
+	r := strings.NewReplacer(`\n`, "\n", `\t`, "\t", `\\`, `\`)
+	for _, v := range s {
+		if v != "" {
+			out = append(out, []byte(r.Replace(v)))
+		}
+	}
+	return out
+}
