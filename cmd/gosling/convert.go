@@ -27,7 +27,7 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	vocab := fs.String("vocab", "", "vocabulary `file` in rwkv_vocab_v20230424.txt format (default: the built-in World vocabulary)")
 	name := fs.String("name", "", "general.name to store (default: the output file name)")
 	quiet := fs.Bool("q", false, "no progress output")
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}

@@ -16,9 +16,9 @@ func init() {
 
 func runInfo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("info -m MODEL", "Prints what the model file holds and which kernels this machine runs it with.", stderr)
-	mf := addModelFlags(fs)
+	mf := addModelFlags(fs.FlagSet)
 	tensors := fs.Bool("tensors", false, "list every tensor")
-	if _, err := parseArgs(fs, args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	m, err := mf.open()

@@ -23,11 +23,11 @@ func runLogits(args []string, stdout, stderr io.Writer) error {
 			"per token (V = rows of the output matrix, padding included). --state-raw writes\n"+
 			"the final state as state_att_kv.bin, state_att_shift.bin and state_ffn_shift.bin\n"+
 			"in the layout of the reference fixtures.", stderr)
-	mf := addModelFlags(fs)
+	mf := addModelFlags(fs.FlagSet)
 	tokens := fs.String("tokens", "", "comma-separated token ids, no spaces")
 	out := fs.String("out", "", "output `file` (a plain write; /dev/null works)")
 	stateRaw := fs.String("state-raw", "", "write the final state into this `directory`")
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,9 @@ type command struct {
 
 var commands = map[string]command{}
 
+// stdin is where commands read standard input (tests replace it).
+var stdin io.Reader = os.Stdin
+
 func register(name, summary string, run func(args []string, stdout, stderr io.Writer) error) {
 	commands[name] = command{summary, run}
 }
@@ -90,31 +93,42 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'gosling COMMAND --help' for the flags of a command.")
 }
 
-// newFlags makes a FlagSet whose --help prints the command's synopsis and
-// flags, and whose errors are returned rather than exiting.
-func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gosling %s\n\n%s\n\nflags:\n", name, synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
+// cmdFlags is a command's flag set with its help text. Parse errors are
+// returned as one-line usage errors; --help prints the synopsis and flags.
+type cmdFlags struct {
+	*flag.FlagSet
+	name, synopsis string
+	stderr         io.Writer
 }
 
-// parseArgs parses flags anywhere on the command line (Go's flag package
-// stops at the first positional argument; `gosling convert IN -o OUT`
-// puts one first) and returns the positional arguments.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+func newFlags(name, synopsis string, stderr io.Writer) *cmdFlags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &cmdFlags{FlagSet: fs, name: name, synopsis: synopsis, stderr: stderr}
+}
+
+func (f *cmdFlags) printHelp() {
+	fmt.Fprintf(f.stderr, "usage: gosling %s\n\n%s\n\nflags:\n", f.name, f.synopsis)
+	f.SetOutput(f.stderr)
+	f.PrintDefaults()
+	f.SetOutput(io.Discard)
+}
+
+// parse parses flags anywhere on the command line (Go's flag package stops
+// at the first positional argument; `gosling convert IN -o OUT` puts one
+// first) and returns the positional arguments.
+func (f *cmdFlags) parse(args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := f.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				f.printHelp()
 				return nil, err
 			}
 			return nil, usageError{err.Error()}
 		}
-		rest := fs.Args()
+		rest := f.Args()
 		if len(rest) == 0 {
 			return pos, nil
 		}

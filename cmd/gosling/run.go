@@ -65,13 +65,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run [-m MODEL] [flags] PROMPT...",
 		"Reads PROMPT (the arguments joined by spaces; '-' reads standard input) and\n"+
 			"streams the model's continuation to standard output.", stderr)
-	mf := addModelFlags(fs)
-	sf := addSamplerFlags(fs, runDefaults)
+	mf := addModelFlags(fs.FlagSet)
+	sf := addSamplerFlags(fs.FlagSet, runDefaults)
 	maxTokens := fs.Int("max-tokens", 200, "stop after this many tokens (0 = until end of text)")
 	var stops stringList
 	fs.Var(&stops, "stop", "stop when the output contains this `text` (repeatable; \\n escapes allowed)")
 	stats := fs.Bool("stats", false, "print token counts and speed to standard error")
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	prompt := strings.Join(pos, " ")
 	if prompt == "-" {
-		b, err := io.ReadAll(os.Stdin)
+		b, err := io.ReadAll(stdin)
 		if err != nil {
 			return err
 		}

@@ -33,7 +33,7 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	typ := fs.String("type", "f16", "weight type of the big matrices: f32, f16, q8_0, q4_0")
 	override := fs.String("override", "", "per-class types, as for convert")
 	quiet := fs.Bool("q", false, "no progress output")
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}

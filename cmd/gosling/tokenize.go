@@ -23,7 +23,7 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 	model := fs.String("m", "", "model `file` whose vocabulary to use")
 	vocab := fs.String("vocab", "", "vocabulary `file` (rwkv_vocab_v20230424.txt format)")
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 	var text []byte
 	switch len(pos) {
 	case 0:
-		if text, err = io.ReadAll(os.Stdin); err != nil {
+		if text, err = io.ReadAll(stdin); err != nil {
 			return err
 		}
 	case 1:

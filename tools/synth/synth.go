@@ -155,3 +155,8 @@ func Input(s Shape, seed uint64) (convert.Input, error) {
 	add("head.weight", []int{V, C}, normal(sC))
 	return in, nil
 }
+
+// String names the shape, e.g. "L12-D768-V65536-F3072-r64.64.32.128".
+func (s Shape) String() string {
+	return fmt.Sprintf("L%d-D%d-V%d-F%d-N%d-r%d.%d.%d.%d", s.Layers, s.Embd, s.Vocab, s.FFN, s.HeadSize, s.RankW, s.RankA, s.RankV, s.RankG)
+}
