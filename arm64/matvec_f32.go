@@ -21,11 +21,20 @@ func dotF32Generic(a, b []float32) float32 {
 
 // MatVecF32 computes out[i] = Σ_j w[i·n+j]·x[j] for i < len(out), n = len(x).
 // w holds the rows row-major; pass a row range by slicing out and w.
-func MatVecF32(out, w, x []float32) {
+func MatVecF32(out, w, x []float32) { matVecF32(out, w, x) }
+
+func matVecF32Generic(out, w, x []float32) {
 	n := len(x)
+	if len(out) == 0 {
+		return
+	}
+	if n == 0 {
+		clear(out)
+		return
+	}
 	_ = w[len(out)*n-1]
 	for i := range out {
-		out[i] = dotF32(w[i*n:(i+1)*n], x)
+		out[i] = dotF32Generic(w[i*n:(i+1)*n], x)
 	}
 }
 
@@ -34,6 +43,13 @@ func MatVecF16(out []float32, w []uint16, x []float32) { matVecF16(out, w, x) }
 
 func matVecF16Generic(out []float32, w []uint16, x []float32) {
 	n := len(x)
+	if len(out) == 0 {
+		return
+	}
+	if n == 0 {
+		clear(out)
+		return
+	}
 	_ = w[len(out)*n-1]
 	t := f16ToF32
 	for i := range out {

@@ -59,24 +59,37 @@ func MatVecQ8_0(out []float32, w []byte, xq []int8, xd []float32) {
 
 func matVecQ8_0Generic(out []float32, w []byte, xq []int8, xd []float32) {
 	nb := len(xq) / QK
+	if len(out) == 0 {
+		return
+	}
+	if nb == 0 {
+		clear(out)
+		return
+	}
 	rowBytes := nb * BlockQ8_0
 	_ = w[len(out)*rowBytes-1]
 	_ = xd[nb-1]
 	for i := range out {
-		row := w[i*rowBytes : (i+1)*rowBytes]
-		var sum float32
-		for b := 0; b < nb; b++ {
-			blk := row[b*BlockQ8_0 : (b+1)*BlockQ8_0]
-			dw := f16ToF32[uint16(blk[0])|uint16(blk[1])<<8]
-			xb := xq[b*QK : (b+1)*QK]
-			var acc int32
-			for j := 0; j < QK; j++ {
-				acc += int32(int8(blk[2+j])) * int32(xb[j])
-			}
-			sum += dw * xd[b] * float32(acc)
-		}
-		out[i] = sum
+		out[i] = dotQ8_0Generic(w[i*rowBytes:(i+1)*rowBytes], xq, xd)
 	}
+}
+
+// dotQ8_0Generic is one row of MatVecQ8_0: the Q8_0 blocks of row times the
+// Q8 activation blocks xq, xd (nb = len(xq)/QK blocks).
+func dotQ8_0Generic(row []byte, xq []int8, xd []float32) float32 {
+	nb := len(xq) / QK
+	var sum float32
+	for b := 0; b < nb; b++ {
+		blk := row[b*BlockQ8_0 : (b+1)*BlockQ8_0]
+		dw := f16ToF32[uint16(blk[0])|uint16(blk[1])<<8]
+		xb := xq[b*QK : (b+1)*QK]
+		var acc int32
+		for j := 0; j < QK; j++ {
+			acc += int32(int8(blk[2+j])) * int32(xb[j])
+		}
+		sum += dw * xd[b] * float32(acc)
+	}
+	return sum
 }
 
 // MatVecQ4_0 is MatVecQ8_0 for weights stored as ggml Q4_0 blocks: byte j of
@@ -88,24 +101,36 @@ func MatVecQ4_0(out []float32, w []byte, xq []int8, xd []float32) {
 
 func matVecQ4_0Generic(out []float32, w []byte, xq []int8, xd []float32) {
 	nb := len(xq) / QK
+	if len(out) == 0 {
+		return
+	}
+	if nb == 0 {
+		clear(out)
+		return
+	}
 	rowBytes := nb * BlockQ4_0
 	_ = w[len(out)*rowBytes-1]
 	_ = xd[nb-1]
 	for i := range out {
-		row := w[i*rowBytes : (i+1)*rowBytes]
-		var sum float32
-		for b := 0; b < nb; b++ {
-			blk := row[b*BlockQ4_0 : (b+1)*BlockQ4_0]
-			dw := f16ToF32[uint16(blk[0])|uint16(blk[1])<<8]
-			xb := xq[b*QK : (b+1)*QK]
-			var acc int32
-			for j := 0; j < QK/2; j++ {
-				lo := int32(blk[2+j]&0x0f) - q4ZeroBias
-				hi := int32(blk[2+j]>>4) - q4ZeroBias
-				acc += lo*int32(xb[j]) + hi*int32(xb[j+QK/2])
-			}
-			sum += dw * xd[b] * float32(acc)
-		}
-		out[i] = sum
+		out[i] = dotQ4_0Generic(w[i*rowBytes:(i+1)*rowBytes], xq, xd)
 	}
+}
+
+// dotQ4_0Generic is one row of MatVecQ4_0.
+func dotQ4_0Generic(row []byte, xq []int8, xd []float32) float32 {
+	nb := len(xq) / QK
+	var sum float32
+	for b := 0; b < nb; b++ {
+		blk := row[b*BlockQ4_0 : (b+1)*BlockQ4_0]
+		dw := f16ToF32[uint16(blk[0])|uint16(blk[1])<<8]
+		xb := xq[b*QK : (b+1)*QK]
+		var acc int32
+		for j := 0; j < QK/2; j++ {
+			lo := int32(blk[2+j]&0x0f) - q4ZeroBias
+			hi := int32(blk[2+j]>>4) - q4ZeroBias
+			acc += lo*int32(xb[j]) + hi*int32(xb[j+QK/2])
+		}
+		sum += dw * xd[b] * float32(acc)
+	}
+	return sum
 }

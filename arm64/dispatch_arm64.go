@@ -1,0 +1,5 @@
+//go:build !purego
+
+package arm64
+
+func registerAsm() {}

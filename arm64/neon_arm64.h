@@ -1,0 +1,96 @@
+// Encodings of the Advanced SIMD instructions that Go's arm64 assembler
+// does not know (Go 1.26 has VADD, VADDP, VFMLA, VLD1, ... but no SDOT,
+// SMULL, SCVTF, FCVTL, FMUL, FADD, ...). Each macro emits the instruction
+// as a WORD; its name and comment give the mnemonic.
+//
+// Operands are register numbers in ARM order, destination first, e.g.
+// SDOT_4S(0, 10, 8) is "SDOT V0.4S, V10.16B, V8.16B". The encodings were
+// checked against GNU objdump by testdata/check_encodings.sh. Three-operand
+// integer instructions that Go does know (ADD, SUB, ADDP) also get an
+// ARM-order macro here, so that no kernel mixes Go's reversed operand
+// order with ARM's in the same arithmetic.
+
+#define NEON_RRR(op, d, n, m) WORD $((op) | ((m)<<16) | ((n)<<5) | (d))
+#define NEON_RR(op, d, n) WORD $((op) | ((n)<<5) | (d))
+
+// Index i of an element operand Vm.S[i] (or Vm.4B[i] for SDOT): L = bit 21, H = bit 11.
+#define NEON_IDX_S(i) ((((i)&1)<<21) | (((i)>>1)<<11))
+#define NEON_RRE(op, d, n, m, i) WORD $((op) | NEON_IDX_S(i) | ((m)<<16) | ((n)<<5) | (d))
+
+// --- integer arithmetic ---
+
+// ADD Vd.4S, Vn.4S, Vm.4S
+#define ADD_4S(d, n, m) NEON_RRR(0x4ea08400, d, n, m)
+// SUB Vd.4S, Vn.4S, Vm.4S
+#define SUB_4S(d, n, m) NEON_RRR(0x6ea08400, d, n, m)
+// ADDP Vd.4S, Vn.4S, Vm.4S (pairwise: d = [n0+n1, n2+n3, m0+m1, m2+m3])
+#define ADDP_4S(d, n, m) NEON_RRR(0x4ea0bc00, d, n, m)
+// CMEQ Vd.16B, Vn.16B, Vm.16B
+#define CMEQ_16B(d, n, m) NEON_RRR(0x6e208c00, d, n, m)
+
+// --- integer dot products and widening multiplies ---
+
+// SDOT Vd.4S, Vn.16B, Vm.16B (ARMv8.2 dotprod): Vd.S[k] += Σ_{l<4} Vn.B[4k+l]·Vm.B[4k+l]
+#define SDOT_4S(d, n, m) NEON_RRR(0x4e809400, d, n, m)
+// SDOT Vd.4S, Vn.16B, Vm.4B[i] (ARMv8.2 dotprod)
+#define SDOT_4S_ELEM(d, n, m, i) NEON_RRE(0x4f80e000, d, n, m, i)
+// SMULL Vd.8H, Vn.8B, Vm.8B
+#define SMULL_8H(d, n, m) NEON_RRR(0x0e20c000, d, n, m)
+// SMULL2 Vd.8H, Vn.16B, Vm.16B
+#define SMULL2_8H(d, n, m) NEON_RRR(0x4e20c000, d, n, m)
+// SMLAL Vd.8H, Vn.8B, Vm.8B
+#define SMLAL_8H(d, n, m) NEON_RRR(0x0e208000, d, n, m)
+// SMLAL2 Vd.8H, Vn.16B, Vm.16B
+#define SMLAL2_8H(d, n, m) NEON_RRR(0x4e208000, d, n, m)
+// SADALP Vd.4S, Vn.8H: Vd.S[k] += Vn.H[2k] + Vn.H[2k+1]
+#define SADALP_4S(d, n) NEON_RR(0x4e606800, d, n)
+// SADDLP Vd.4S, Vn.8H
+#define SADDLP_4S(d, n) NEON_RR(0x4e602800, d, n)
+// SSHR Vd.16B, Vn.16B, #sh (1 ≤ sh ≤ 8)
+#define SSHR_16B(d, n, sh) NEON_RR(0x4f000400 | ((16-(sh))<<16), d, n)
+// XTN Vd.8B, Vn.8H
+#define XTN_8B(d, n) NEON_RR(0x0e212800, d, n)
+// XTN2 Vd.16B, Vn.8H
+#define XTN2_16B(d, n) NEON_RR(0x4e212800, d, n)
+// UMAXV Bd, Vn.16B
+#define UMAXV_B(d, n) NEON_RR(0x6e30a800, d, n)
+
+// --- conversions ---
+
+// SCVTF Vd.4S, Vn.4S (int32 → float32, round to nearest)
+#define SCVTF_4S(d, n) NEON_RR(0x4e21d800, d, n)
+// FCVTL Vd.4S, Vn.4H (half → single, exact)
+#define FCVTL_4S(d, n) NEON_RR(0x0e217800, d, n)
+// FCVTL2 Vd.4S, Vn.8H (upper four halves → single)
+#define FCVTL2_4S(d, n) NEON_RR(0x4e217800, d, n)
+// FCVTAS Vd.4S, Vn.4S (float32 → int32, round to nearest, ties away from zero)
+#define FCVTAS_4S(d, n) NEON_RR(0x4e21c800, d, n)
+
+// --- float32 arithmetic ---
+
+// FADD Vd.4S, Vn.4S, Vm.4S
+#define FADD_4S(d, n, m) NEON_RRR(0x4e20d400, d, n, m)
+// FSUB Vd.4S, Vn.4S, Vm.4S
+#define FSUB_4S(d, n, m) NEON_RRR(0x4ea0d400, d, n, m)
+// FMUL Vd.4S, Vn.4S, Vm.4S
+#define FMUL_4S(d, n, m) NEON_RRR(0x6e20dc00, d, n, m)
+// FADDP Vd.4S, Vn.4S, Vm.4S (pairwise: d = [n0+n1, n2+n3, m0+m1, m2+m3])
+#define FADDP_4S(d, n, m) NEON_RRR(0x6e20d400, d, n, m)
+// FADDP Sd, Vn.2S (scalar: d = n0 + n1)
+#define FADDP_S(d, n) NEON_RR(0x7e30d800, d, n)
+// FMAX Vd.4S, Vn.4S, Vm.4S
+#define FMAX_4S(d, n, m) NEON_RRR(0x4e20f400, d, n, m)
+// FMAXV Sd, Vn.4S
+#define FMAXV_S(d, n) NEON_RR(0x6e30f800, d, n)
+// FABS Vd.4S, Vn.4S
+#define FABS_4S(d, n) NEON_RR(0x4ea0f800, d, n)
+// FMLA Vd.4S, Vn.4S, Vm.4S
+#define FMLA_4S(d, n, m) NEON_RRR(0x4e20cc00, d, n, m)
+// FMLS Vd.4S, Vn.4S, Vm.4S
+#define FMLS_4S(d, n, m) NEON_RRR(0x4ea0cc00, d, n, m)
+// FMUL Vd.4S, Vn.4S, Vm.S[i]
+#define FMUL_4S_ELEM(d, n, m, i) NEON_RRE(0x4f809000, d, n, m, i)
+// FMLA Vd.4S, Vn.4S, Vm.S[i]
+#define FMLA_4S_ELEM(d, n, m, i) NEON_RRE(0x4f801000, d, n, m, i)
+// FMLS Vd.4S, Vn.4S, Vm.S[i]
+#define FMLS_4S_ELEM(d, n, m, i) NEON_RRE(0x4f805000, d, n, m, i)

@@ -1,0 +1,71 @@
+#!/bin/sh
+# Checks every WORD-encoded instruction macro of ../neon_arm64.h against GNU
+# objdump: builds a tiny linux/arm64 program whose assembly uses each macro
+# once and compares the disassembly with the mnemonic the macro claims.
+# Needs binutils-aarch64-linux-gnu. Run from anywhere: sh check_encodings.sh
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp "$here/neon_arm64.h" "$tmp/"
+cat > "$tmp/go.mod" <<'MOD'
+module enc
+go 1.21
+MOD
+printf 'package main\nfunc f()\nfunc main() { f() }\n' > "$tmp/main.go"
+# macro invocation | expected objdump text
+cat > "$tmp/cases" <<'CASES'
+ADD_4S(1, 2, 3)|add	v1.4s, v2.4s, v3.4s
+SUB_4S(1, 2, 3)|sub	v1.4s, v2.4s, v3.4s
+ADDP_4S(1, 2, 3)|addp	v1.4s, v2.4s, v3.4s
+CMEQ_16B(1, 2, 3)|cmeq	v1.16b, v2.16b, v3.16b
+FMLA_4S(1, 2, 3)|fmla	v1.4s, v2.4s, v3.4s
+FMLS_4S(1, 2, 3)|fmls	v1.4s, v2.4s, v3.4s
+SDOT_4S(1, 2, 3)|sdot	v1.4s, v2.16b, v3.16b
+SDOT_4S_ELEM(1, 2, 3, 1)|sdot	v1.4s, v2.16b, v3.4b[1]
+SDOT_4S_ELEM(31, 30, 29, 3)|sdot	v31.4s, v30.16b, v29.4b[3]
+SMULL_8H(1, 2, 3)|smull	v1.8h, v2.8b, v3.8b
+SMULL2_8H(1, 2, 3)|smull2	v1.8h, v2.16b, v3.16b
+SMLAL_8H(1, 2, 3)|smlal	v1.8h, v2.8b, v3.8b
+SMLAL2_8H(1, 2, 3)|smlal2	v1.8h, v2.16b, v3.16b
+SADALP_4S(1, 2)|sadalp	v1.4s, v2.8h
+SADDLP_4S(1, 2)|saddlp	v1.4s, v2.8h
+SSHR_16B(1, 2, 4)|sshr	v1.16b, v2.16b, #4
+SSHR_16B(1, 2, 1)|sshr	v1.16b, v2.16b, #1
+XTN_8B(1, 2)|xtn	v1.8b, v2.8h
+XTN2_16B(1, 2)|xtn2	v1.16b, v2.8h
+UMAXV_B(1, 2)|umaxv	b1, v2.16b
+SCVTF_4S(1, 2)|scvtf	v1.4s, v2.4s
+FCVTL_4S(1, 2)|fcvtl	v1.4s, v2.4h
+FCVTL2_4S(1, 2)|fcvtl2	v1.4s, v2.8h
+FCVTAS_4S(1, 2)|fcvtas	v1.4s, v2.4s
+FADD_4S(1, 2, 3)|fadd	v1.4s, v2.4s, v3.4s
+FSUB_4S(1, 2, 3)|fsub	v1.4s, v2.4s, v3.4s
+FMUL_4S(1, 2, 3)|fmul	v1.4s, v2.4s, v3.4s
+FADDP_4S(1, 2, 3)|faddp	v1.4s, v2.4s, v3.4s
+FADDP_S(1, 2)|faddp	s1, v2.2s
+FMAX_4S(1, 2, 3)|fmax	v1.4s, v2.4s, v3.4s
+FMAXV_S(1, 2)|fmaxv	s1, v2.4s
+FABS_4S(1, 2)|fabs	v1.4s, v2.4s
+FMUL_4S_ELEM(1, 2, 3, 0)|fmul	v1.4s, v2.4s, v3.s[0]
+FMUL_4S_ELEM(1, 2, 31, 3)|fmul	v1.4s, v2.4s, v31.s[3]
+FMLA_4S_ELEM(1, 2, 3, 1)|fmla	v1.4s, v2.4s, v3.s[1]
+FMLA_4S_ELEM(1, 2, 20, 2)|fmla	v1.4s, v2.4s, v20.s[2]
+FMLS_4S_ELEM(1, 2, 3, 2)|fmls	v1.4s, v2.4s, v3.s[2]
+CASES
+{
+	printf '#include "textflag.h"\n#include "neon_arm64.h"\nTEXT ·f(SB), NOSPLIT, $0-0\n'
+	cut -d'|' -f1 "$tmp/cases" | sed 's/^/\t/'
+	printf '\tRET\n'
+} > "$tmp/f_arm64.s"
+(cd "$tmp" && GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -o prog .)
+aarch64-linux-gnu-objdump -d "$tmp/prog" | sed -n '/<main.f.abi0>:/,/ret/p' |
+	sed -n 's/^ *[0-9a-f]*:\t[0-9a-f]* \t//p' | sed 's/ *\/\/.*//' > "$tmp/got"
+cut -d'|' -f2 "$tmp/cases" > "$tmp/want"
+echo ret >> "$tmp/want"
+if diff "$tmp/want" "$tmp/got"; then
+	echo "check_encodings: $(($(wc -l < "$tmp/want") - 1)) encodings ok"
+else
+	echo "check_encodings: mismatch (< want, > got)" >&2
+	exit 1
+fi
