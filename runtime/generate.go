@@ -68,12 +68,10 @@ func (g *Generator) Feed(ctx context.Context, s *State, tokens []int32, progress
 // opt.MaxTokens tokens, calling emit with each complete piece of UTF-8
 // text. If prompt is empty, logits must hold the model's last output (for
 // continuing from a loaded state).
-func (g *Generator) Generate(ctx context.Context, s *State, prompt []int32, logits []float32, opt GenerateOptions, emit func([]byte) error) (Stats, error) {
-	var st Stats
+func (g *Generator) Generate(ctx context.Context, s *State, prompt []int32, logits []float32, opt GenerateOptions, emit func([]byte) error) (st Stats, err error) {
 	t0 := time.Now()
 	st.PromptTokens = len(prompt)
 	if len(prompt) > 0 {
-		var err error
 		if logits, err = g.Feed(ctx, s, prompt, opt.Progress); err != nil {
 			return st, err
 		}
@@ -139,7 +137,6 @@ func (g *Generator) Generate(ctx context.Context, s *State, prompt []int32, logi
 		if err := flush(false); err != nil {
 			return st, err
 		}
-		var err error
 		if logits, err = g.Ctx.Forward(s, tok); err != nil {
 			return st, err
 		}

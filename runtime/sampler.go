@@ -85,22 +85,13 @@ func (s *Sampler) Sample(logits []float32) int {
 	p := s.probs[:len(logits)]
 	softmax(p, logits)
 
-	// Sort ids by probability, largest first, and find the nucleus cutoff:
-	// the probability of the first token at which the cumulative mass
-	// reaches top_p. Everything below the cutoff is dropped (ties kept).
-	order := s.order[:len(p)]
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		switch {
-		case p[a] > p[b]:
-			return -1
-		case p[a] < p[b]:
-			return 1
-		}
-		return 0
-	})
+	// The nucleus cutoff is the probability of the first token, in order of
+	// decreasing probability, at which the cumulative mass reaches top_p;
+	// everything below it is dropped (ties kept). Sorting all V tokens per
+	// step is the slow part of sampling, so only a candidate set that is
+	// sure to contain the nucleus is sorted: the tokens above a threshold
+	// whose total mass already reaches top_p.
+	order := s.nucleusCandidates(p, topP)
 	var cum float32
 	cutoff := p[order[0]]
 	for _, id := range order {
@@ -115,7 +106,7 @@ func (s *Sampler) Sample(logits []float32) int {
 			p[i] = 0
 		}
 	}
-	if k := s.Opt.TopK; k > 0 && k < len(p) {
+	if k := s.Opt.TopK; k > 0 && k < len(order) {
 		for _, id := range order[k:] {
 			p[id] = 0
 		}
@@ -149,6 +140,44 @@ func (s *Sampler) Sample(logits []float32) int {
 		}
 	}
 	return last
+}
+
+// nucleusCandidates returns, sorted by decreasing probability (ties by
+// id), a prefix of all token ids in that order whose mass reaches topP, or
+// every id if none does.
+func (s *Sampler) nucleusCandidates(p []float32, topP float32) []int32 {
+	var maxP float32
+	for _, v := range p {
+		maxP = max(maxP, v)
+	}
+	t := maxP
+	var order []int32
+	for {
+		order = s.order[:0]
+		var mass float32
+		for i, v := range p {
+			if v >= t {
+				order = append(order, int32(i))
+				mass += v
+			}
+		}
+		if mass >= topP || t == 0 {
+			break
+		}
+		if t *= 1.0 / 16; t < 1e-30 {
+			t = 0
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		switch {
+		case p[a] > p[b]:
+			return -1
+		case p[a] < p[b]:
+			return 1
+		}
+		return 0
+	})
+	return order
 }
 
 // softmax writes the softmax of x to p, in float32 like the official code.

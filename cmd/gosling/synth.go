@@ -17,18 +17,18 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("synth -o OUT.gguf [shape flags]",
 		"Writes a seeded random-weight RWKV-7 model through the same converter as a real\n"+
 			"checkpoint. The defaults are the 0.1B shape (L12 D768 V65536, LoRA 64/64/32/128,\n"+
-			"FFN 3072). Zero LoRA ranks and FFN take the official defaults for the width.", stderr)
+			"FFN 3072); FFN width and LoRA ranks follow the width unless given.", stderr)
 	def := synth.Shape01B
 	out := fs.String("o", "", "output GGUF `file` (required)")
 	layers := fs.Int("layers", def.Layers, "number of blocks")
 	embd := fs.Int("embd", def.Embd, "model width")
 	vocab := fs.Int("vocab", def.Vocab, "vocabulary rows")
-	ffn := fs.Int("ffn", def.FFN, "channel-mix width (0 = 4×width)")
+	ffn := fs.Int("ffn", 0, "channel-mix width (0 = 4×width)")
 	headSize := fs.Int("head-size", 64, "head size")
-	rw := fs.Int("rank-w", def.RankW, "decay LoRA rank (0 = default)")
-	ra := fs.Int("rank-a", def.RankA, "in-context learning rate LoRA rank (0 = default)")
-	rv := fs.Int("rank-v", def.RankV, "value residual LoRA rank (0 = default)")
-	rg := fs.Int("rank-g", def.RankG, "gate LoRA rank (0 = default)")
+	rw := fs.Int("rank-w", 0, "decay LoRA rank (0 = the official formula for the width)")
+	ra := fs.Int("rank-a", 0, "in-context learning rate LoRA rank (0 = the official formula for the width)")
+	rv := fs.Int("rank-v", 0, "value residual LoRA rank (0 = the official formula for the width)")
+	rg := fs.Int("rank-g", 0, "gate LoRA rank (0 = the official formula for the width)")
 	seed := fs.Uint64("seed", 7, "random seed")
 	typ := fs.String("type", "f16", "weight type of the big matrices: f32, f16, q8_0, q4_0")
 	override := fs.String("override", "", "per-class types, as for convert")
