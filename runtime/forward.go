@@ -68,17 +68,17 @@ func (c *Context) Forward(s *State, token int) (logits []float32, err error) {
 	c.err = nil
 
 	// x = LN(emb[token]; ln0)
-	if err := m.emb.row(c.x, token); err != nil {
+	if err := m.Emb.row(c.x, token); err != nil {
 		return nil, err
 	}
-	arm64.LayerNorm(c.x, c.x, m.ln0w, m.ln0b, m.NormEps)
-	for i := range m.layers {
-		c.timeMix(i, &m.layers[i], &s.Layers[i])
-		c.channelMix(&m.layers[i], &s.Layers[i])
+	arm64.LayerNorm(c.x, c.x, m.LN0W, m.LN0B, m.NormEps)
+	for i := range m.Blocks {
+		c.timeMix(i, &m.Blocks[i], &s.Layers[i])
+		c.channelMix(&m.Blocks[i], &s.Layers[i])
 	}
 	// logits = head · LN(x; ln_out)
-	arm64.LayerNorm(c.xx, c.x, m.lnOutW, m.lnOutB, m.NormEps)
-	c.mul(m.head, c.logits, c.xx)
+	arm64.LayerNorm(c.xx, c.x, m.LNOutW, m.LNOutB, m.NormEps)
+	c.mul(m.Head, c.logits, c.xx)
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -89,65 +89,65 @@ func (c *Context) Forward(s *State, token int) (logits []float32, err error) {
 // timeMix is the attention-like half of a block: token shift, the r/k/v
 // projections, the data-dependent decay w, in-context learning rate a, gate
 // g and value residual, then the WKV-7 delta-rule update per head.
-func (c *Context) timeMix(li int, l *layer, s *LayerState) {
+func (c *Context) timeMix(li int, l *Block, s *LayerState) {
 	m := c.m
 	N := m.HeadSize
 	xx := c.xx
-	arm64.LayerNorm(xx, c.x, l.ln1w, l.ln1b, m.NormEps)
+	arm64.LayerNorm(xx, c.x, l.LN1W, l.LN1B, m.NormEps)
 
 	// Token shift: every projection sees a per-channel mix of this token and
 	// the previous one.
 	sub(c.d, s.AttXPrev, xx)
 	copy(s.AttXPrev, xx)
-	lerp(c.xr, xx, c.d, l.xr)
-	lerp(c.xw, xx, c.d, l.xw)
-	lerp(c.xk, xx, c.d, l.xk)
-	lerp(c.xv, xx, c.d, l.xv)
-	lerp(c.xa, xx, c.d, l.xa)
-	lerp(c.xg, xx, c.d, l.xg)
+	lerp(c.xr, xx, c.d, l.XR)
+	lerp(c.xw, xx, c.d, l.XW)
+	lerp(c.xk, xx, c.d, l.XK)
+	lerp(c.xv, xx, c.d, l.XV)
+	lerp(c.xa, xx, c.d, l.XA)
+	lerp(c.xg, xx, c.d, l.XG)
 
-	c.mul(l.wr, c.r, c.xr)
-	c.mul(l.wk, c.k, c.xk)
-	c.mul(l.wv, c.v, c.xv)
+	c.mul(l.WR, c.r, c.xr)
+	c.mul(l.WK, c.k, c.xk)
+	c.mul(l.WV, c.v, c.xv)
 
 	// w = exp(−e^−0.5 · sigmoid(w0 + tanh(xw·w1)·w2))
-	c.mul(l.w1, c.loraW, c.xw)
+	c.mul(l.W1, c.loraW, c.xw)
 	tanhInPlace(c.loraW)
-	c.mul(l.w2, c.w, c.loraW)
+	c.mul(l.W2, c.w, c.loraW)
 	for i, z := range c.w {
-		c.w[i] = exp32(-decayScale * sigmoid(l.w0[i]+z))
+		c.w[i] = exp32(-decayScale * sigmoid(l.W0[i]+z))
 	}
 
 	// a = sigmoid(a0 + (xa·a1)·a2)
-	c.mul(l.a1, c.loraA, c.xa)
-	c.mul(l.a2, c.a, c.loraA)
+	c.mul(l.A1, c.loraA, c.xa)
+	c.mul(l.A2, c.a, c.loraA)
 	for i, z := range c.a {
-		c.a[i] = sigmoid(l.a0[i] + z)
+		c.a[i] = sigmoid(l.A0[i] + z)
 	}
 
 	// g = sigmoid(xg·g1)·g2
-	c.mul(l.g1, c.loraG, c.xg)
+	c.mul(l.G1, c.loraG, c.xg)
 	sigmoidInPlace(c.loraG)
-	c.mul(l.g2, c.g, c.loraG)
+	c.mul(l.G2, c.g, c.loraG)
 
 	// Value residual: layer 0's v is remembered; later layers mix towards it.
 	if li == 0 {
 		copy(c.vFirst, c.v)
 	} else {
-		c.mul(l.v1, c.loraV, c.xv)
-		c.mul(l.v2, c.vMix, c.loraV)
+		c.mul(l.V1, c.loraV, c.xv)
+		c.mul(l.V2, c.vMix, c.loraV)
 		for i, v := range c.v {
-			c.v[i] = v + (c.vFirst[i]-v)*sigmoid(l.v0[i]+c.vMix[i])
+			c.v[i] = v + (c.vFirst[i]-v)*sigmoid(l.V0[i]+c.vMix[i])
 		}
 	}
 
 	// kk = normalize_per_head(k ⊙ k_k);  k = k ⊙ (1 + (a − 1) ⊙ k_a)
-	mul(c.kk, c.k, l.kK)
+	mul(c.kk, c.k, l.KK)
 	for h := 0; h < m.Heads; h++ {
 		normalize(c.kk[h*N : (h+1)*N])
 	}
 	for i, k := range c.k {
-		c.k[i] = k * (1 + (c.a[i]-1)*l.kA[i])
+		c.k[i] = k * (1 + (c.a[i]-1)*l.KA[i])
 	}
 
 	for h := 0; h < m.Heads; h++ {
@@ -156,10 +156,10 @@ func (c *Context) timeMix(li int, l *layer, s *LayerState) {
 		y := c.y[hs:he]
 		arm64.WKV7(s.WKV[h*N*N:(h+1)*N*N], c.r[hs:he], c.w[hs:he], c.k[hs:he], c.v[hs:he], c.kk[hs:he], c.a[hs:he], y)
 		// y = GroupNorm(y; ln_x) + (Σ_j r_j·k_j·r_k[h,j])·v
-		arm64.LayerNorm(y, y, l.lnxW[hs:he], l.lnxB[hs:he], m.GNormEps)
+		arm64.LayerNorm(y, y, l.LNXW[hs:he], l.LNXB[hs:he], m.GNormEps)
 		var bonus float32
 		for j := hs; j < he; j++ {
-			bonus += c.r[j] * c.k[j] * l.rK[j]
+			bonus += c.r[j] * c.k[j] * l.RK[j]
 		}
 		for j := range y {
 			y[j] += bonus * c.v[hs+j]
@@ -168,24 +168,24 @@ func (c *Context) timeMix(li int, l *layer, s *LayerState) {
 
 	// x = x + Wo·(y ⊙ g)
 	mul(c.y, c.y, c.g)
-	c.mul(l.wo, c.out, c.y)
+	c.mul(l.WO, c.out, c.y)
 	add(c.x, c.out)
 }
 
 // channelMix is the feed-forward half: token shift, then
 // x = x + Wv·relu(Wk·xk)².
-func (c *Context) channelMix(l *layer, s *LayerState) {
+func (c *Context) channelMix(l *Block, s *LayerState) {
 	xx := c.xx
-	arm64.LayerNorm(xx, c.x, l.ln2w, l.ln2b, c.m.NormEps)
+	arm64.LayerNorm(xx, c.x, l.LN2W, l.LN2B, c.m.NormEps)
 	sub(c.d, s.FFNXPrev, xx)
 	copy(s.FFNXPrev, xx)
-	lerp(c.xk, xx, c.d, l.ffnXK)
-	c.mul(l.ffnK, c.ffn, c.xk)
+	lerp(c.xk, xx, c.d, l.FFNXK)
+	c.mul(l.FFNK, c.ffn, c.xk)
 	for i, v := range c.ffn {
 		v = max(v, 0)
 		c.ffn[i] = v * v
 	}
-	c.mul(l.ffnV, c.out, c.ffn)
+	c.mul(l.FFNV, c.out, c.ffn)
 	add(c.x, c.out)
 }
 

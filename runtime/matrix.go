@@ -63,6 +63,9 @@ func (m *Matrix) Quantized() bool {
 	return m.Type == quant.TypeQ8_0 || m.Type == quant.TypeQ4_0
 }
 
+// Data is the raw tensor bytes (a view into the mapping).
+func (m *Matrix) Data() []byte { return m.data }
+
 // Bytes is the size of the weights, what one product reads from memory.
 func (m *Matrix) Bytes() int { return len(m.data) }
 

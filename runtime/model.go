@@ -17,35 +17,40 @@ type Model struct {
 	File      *quant.File
 	Pool      *Pool
 
-	emb         *Matrix   // token_embd  [V][D]
-	ln0w, ln0b  []float32 // token_embd_norm, applied to the embedding
-	layers      []layer
-	lnOutW      []float32
-	lnOutB      []float32
-	head        *Matrix // output [V][D]
-	eotID       int     // "\n\n" in the tokenizer, -1 if absent
+	Weights
+	eotID       int // "\n\n" in the tokenizer, -1 if absent
 	weightBytes int64
 }
 
-// layer holds the weights of one block, named as in DESIGN §4.
-type layer struct {
-	ln1w, ln1b []float32
-	ln2w, ln2b []float32
+// Block holds the weights of one layer, named as in DESIGN §4.
+type Block struct {
+	LN1W, LN1B []float32 // ln1: before the time mix
+	LN2W, LN2B []float32 // ln2: before the channel mix
 
 	// time mix
-	xr, xw, xk, xv, xa, xg []float32 // token-shift lerp coefficients
-	w0, a0, v0             []float32
-	w1, w2                 *Matrix // decay LoRA: D→RankW→D
-	a1, a2                 *Matrix // in-context learning rate LoRA
-	v1, v2                 *Matrix // value residual LoRA (nil in layer 0)
-	g1, g2                 *Matrix // gate LoRA
-	kK, kA, rK             []float32
-	wr, wk, wv, wo         *Matrix
-	lnxW, lnxB             []float32
+	XR, XW, XK, XV, XA, XG []float32 // token-shift lerp coefficients
+	W0, A0, V0             []float32
+	W1, W2                 *Matrix // decay LoRA: D→RankW→D
+	A1, A2                 *Matrix // in-context learning rate LoRA
+	V1, V2                 *Matrix // value residual LoRA (nil in layer 0)
+	G1, G2                 *Matrix // gate LoRA
+	KK, KA, RK             []float32
+	WR, WK, WV, WO         *Matrix   // receptance, key, value, output
+	LNXW, LNXB             []float32 // per-head group norm of the WKV output
 
 	// channel mix
-	ffnXK      []float32
-	ffnK, ffnV *Matrix
+	FFNXK      []float32
+	FFNK, FFNV *Matrix
+}
+
+// Weights are every tensor of the model, bound to the mapping.
+type Weights struct {
+	Emb        *Matrix   // token_embd [V][D]
+	LN0W, LN0B []float32 // applied to the embedding
+	Blocks     []Block
+	LNOutW     []float32
+	LNOutB     []float32
+	Head       *Matrix // output [V][D]
 }
 
 // Options tune how a model is loaded.
@@ -129,49 +134,49 @@ func bind(g *quant.File) (*Model, error) {
 	}
 	D := c.Embd
 	b := binder{g: g}
-	m.emb = b.matrix("token_embd.weight", c.Vocab, D)
-	m.ln0w = b.vector("token_embd_norm.weight", D)
-	m.ln0b = b.vector("token_embd_norm.bias", D)
-	m.lnOutW = b.vector("output_norm.weight", D)
-	m.lnOutB = b.vector("output_norm.bias", D)
-	m.head = b.matrix("output.weight", c.Vocab, D)
-	m.layers = make([]layer, c.Layers)
-	for i := range m.layers {
-		l := &m.layers[i]
+	m.Emb = b.matrix("token_embd.weight", c.Vocab, D)
+	m.LN0W = b.vector("token_embd_norm.weight", D)
+	m.LN0B = b.vector("token_embd_norm.bias", D)
+	m.LNOutW = b.vector("output_norm.weight", D)
+	m.LNOutB = b.vector("output_norm.bias", D)
+	m.Head = b.matrix("output.weight", c.Vocab, D)
+	m.Blocks = make([]Block, c.Layers)
+	for i := range m.Blocks {
+		l := &m.Blocks[i]
 		p := fmt.Sprintf("blk.%d.", i)
-		l.ln1w = b.vector(p+"attn_norm.weight", D)
-		l.ln1b = b.vector(p+"attn_norm.bias", D)
-		l.ln2w = b.vector(p+"attn_norm_2.weight", D)
-		l.ln2b = b.vector(p+"attn_norm_2.bias", D)
+		l.LN1W = b.vector(p+"attn_norm.weight", D)
+		l.LN1B = b.vector(p+"attn_norm.bias", D)
+		l.LN2W = b.vector(p+"attn_norm_2.weight", D)
+		l.LN2B = b.vector(p+"attn_norm_2.bias", D)
 		lerp := b.vector(p+"time_mix_lerp_fused.weight", 6*D)
 		if lerp != nil {
-			l.xr, l.xw, l.xk, l.xv, l.xa, l.xg = lerp[0:D], lerp[D:2*D], lerp[2*D:3*D], lerp[3*D:4*D], lerp[4*D:5*D], lerp[5*D:6*D]
+			l.XR, l.XW, l.XK, l.XV, l.XA, l.XG = lerp[0:D], lerp[D:2*D], lerp[2*D:3*D], lerp[3*D:4*D], lerp[4*D:5*D], lerp[5*D:6*D]
 		}
-		l.w0 = b.vector(p+"time_mix_w0.weight", D)
-		l.w1 = b.matrix(p+"time_mix_w1.weight", c.RankW, D)
-		l.w2 = b.matrix(p+"time_mix_w2.weight", D, c.RankW)
-		l.a0 = b.vector(p+"time_mix_a0.weight", D)
-		l.a1 = b.matrix(p+"time_mix_a1.weight", c.RankA, D)
-		l.a2 = b.matrix(p+"time_mix_a2.weight", D, c.RankA)
+		l.W0 = b.vector(p+"time_mix_w0.weight", D)
+		l.W1 = b.matrix(p+"time_mix_w1.weight", c.RankW, D)
+		l.W2 = b.matrix(p+"time_mix_w2.weight", D, c.RankW)
+		l.A0 = b.vector(p+"time_mix_a0.weight", D)
+		l.A1 = b.matrix(p+"time_mix_a1.weight", c.RankA, D)
+		l.A2 = b.matrix(p+"time_mix_a2.weight", D, c.RankA)
 		if i > 0 {
-			l.v0 = b.vector(p+"time_mix_v0.weight", D)
-			l.v1 = b.matrix(p+"time_mix_v1.weight", c.RankV, D)
-			l.v2 = b.matrix(p+"time_mix_v2.weight", D, c.RankV)
+			l.V0 = b.vector(p+"time_mix_v0.weight", D)
+			l.V1 = b.matrix(p+"time_mix_v1.weight", c.RankV, D)
+			l.V2 = b.matrix(p+"time_mix_v2.weight", D, c.RankV)
 		}
-		l.g1 = b.matrix(p+"time_mix_g1.weight", c.RankG, D)
-		l.g2 = b.matrix(p+"time_mix_g2.weight", D, c.RankG)
-		l.kK = b.vector(p+"time_mix_k_k.weight", D)
-		l.kA = b.vector(p+"time_mix_k_a.weight", D)
-		l.rK = b.vector(p+"time_mix_r_k.weight", D)
-		l.wr = b.matrix(p+"time_mix_receptance.weight", D, D)
-		l.wk = b.matrix(p+"time_mix_key.weight", D, D)
-		l.wv = b.matrix(p+"time_mix_value.weight", D, D)
-		l.wo = b.matrix(p+"time_mix_output.weight", D, D)
-		l.lnxW = b.vector(p+"time_mix_ln.weight", D)
-		l.lnxB = b.vector(p+"time_mix_ln.bias", D)
-		l.ffnXK = b.vector(p+"channel_mix_lerp_k.weight", D)
-		l.ffnK = b.matrix(p+"channel_mix_key.weight", c.FFN, D)
-		l.ffnV = b.matrix(p+"channel_mix_value.weight", D, c.FFN)
+		l.G1 = b.matrix(p+"time_mix_g1.weight", c.RankG, D)
+		l.G2 = b.matrix(p+"time_mix_g2.weight", D, c.RankG)
+		l.KK = b.vector(p+"time_mix_k_k.weight", D)
+		l.KA = b.vector(p+"time_mix_k_a.weight", D)
+		l.RK = b.vector(p+"time_mix_r_k.weight", D)
+		l.WR = b.matrix(p+"time_mix_receptance.weight", D, D)
+		l.WK = b.matrix(p+"time_mix_key.weight", D, D)
+		l.WV = b.matrix(p+"time_mix_value.weight", D, D)
+		l.WO = b.matrix(p+"time_mix_output.weight", D, D)
+		l.LNXW = b.vector(p+"time_mix_ln.weight", D)
+		l.LNXB = b.vector(p+"time_mix_ln.bias", D)
+		l.FFNXK = b.vector(p+"channel_mix_lerp_k.weight", D)
+		l.FFNK = b.matrix(p+"channel_mix_key.weight", c.FFN, D)
+		l.FFNV = b.matrix(p+"channel_mix_value.weight", D, c.FFN)
 	}
 	if b.err != nil {
 		return nil, b.err
