@@ -2,4 +2,18 @@
 
 package arm64
 
-func registerAsm() {}
+import "github.com/klauspost/cpuid/v2"
+
+// CPU features the assembly needs, read once at start-up. Advanced SIMD
+// (ASIMD) is part of every ARMv8-A Linux system; the dot product (SDOT,
+// FEAT_DotProd) came with ARMv8.2 and is on the Cortex-A76 (Pi 5) and
+// A78AE (Jetson Orin) but not the Cortex-A72 (Pi 4).
+var (
+	hasASIMD   = cpuid.CPU.Supports(cpuid.ASIMD)
+	hasDotProd = hasASIMD && cpuid.CPU.Supports(cpuid.ASIMDDP)
+)
+
+func registerAsm() {
+	register(KernelMatVecQ8_0, ImplNEON, hasASIMD, func() { matVecQ8_0 = matVecQ8_0NEON })
+	register(KernelMatVecQ8_0, ImplNEONDotProd, hasDotProd, func() { matVecQ8_0 = matVecQ8_0NEONDot })
+}
