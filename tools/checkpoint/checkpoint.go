@@ -1,0 +1,296 @@
+// Package checkpoint reads RWKV-7 checkpoints for the converter: PyTorch
+// `.pth` files (torch.save zip archives) and `.safetensors` files in the
+// Hugging Face / flash-linear-attention (fla) naming.
+//
+// Whatever the input, tensors come out under the official RWKV-7 `.pth` names
+// and layouts (`blocks.0.att.w1` shaped [C, rank], `x_r` shaped [1,1,C], ...),
+// so the converter has one naming to deal with.
+//
+// A `.pth` file is a pickle, and unpickling in Python can run arbitrary code.
+// This package has its own small unpickler that knows only the handful of
+// globals a state_dict needs (OrderedDict, tensor rebuild functions, storage
+// types) and refuses every other one; nothing in a file is ever executed.
+// Every size and offset a file claims is checked against the file before it
+// is used, so a hostile or truncated file gives an error, never a panic or a
+// huge allocation.
+package checkpoint
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+)
+
+// DType is the element type of a tensor's raw data.
+type DType int
+
+// Element types a checkpoint may hold. The zero value is invalid, so a
+// forgotten assignment shows up as "DType(0)" rather than as bf16.
+const (
+	BF16 DType = iota + 1
+	F16
+	F32
+	F64
+)
+
+// String gives the lower-case name ("bf16", "f16", "f32", "f64").
+func (d DType) String() string {
+	switch d {
+	case BF16:
+		return "bf16"
+	case F16:
+		return "f16"
+	case F32:
+		return "f32"
+	case F64:
+		return "f64"
+	}
+	return fmt.Sprintf("DType(%d)", int(d))
+}
+
+// Size is the number of bytes per element, 0 for an invalid DType.
+func (d DType) Size() int {
+	switch d {
+	case BF16, F16:
+		return 2
+	case F32:
+		return 4
+	case F64:
+		return 8
+	}
+	return 0
+}
+
+// Tensor is one named array of a checkpoint.
+type Tensor struct {
+	Name  string
+	DType DType
+	Shape []int // row-major (C order), as torch reports it
+	// Data holds the little-endian values, contiguous and row-major. It is
+	// usually a read-only view into the checkpoint's memory map (writing to
+	// it faults), valid only until Checkpoint.Close, which sets it to nil.
+	Data []byte
+}
+
+// NumElements is the product of Shape (1 for a scalar).
+func (t *Tensor) NumElements() int {
+	n := 1
+	for _, d := range t.Shape {
+		n *= d
+	}
+	return n
+}
+
+// Float32 converts the data to a new []float32. bf16 and f16 convert
+// exactly; f64 rounds to the nearest float32.
+func (t *Tensor) Float32() ([]float32, error) {
+	n := t.NumElements()
+	size := t.DType.Size()
+	if size == 0 {
+		return nil, fmt.Errorf("tensor %s: invalid dtype %v", t.Name, t.DType)
+	}
+	if len(t.Data) != n*size {
+		return nil, fmt.Errorf("tensor %s: %d bytes of data for shape %v of %v (want %d)", t.Name, len(t.Data), t.Shape, t.DType, n*size)
+	}
+	out := make([]float32, n)
+	d := t.Data
+	switch t.DType {
+	case BF16:
+		for i := range out {
+			out[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(d[2*i:])) << 16)
+		}
+	case F16:
+		for i := range out {
+			out[i] = f16ToF32(binary.LittleEndian.Uint16(d[2*i:]))
+		}
+	case F32:
+		for i := range out {
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(d[4*i:]))
+		}
+	case F64:
+		for i := range out {
+			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(d[8*i:])))
+		}
+	}
+	return out, nil
+}
+
+// f16ToF32 widens an IEEE half to a float32 exactly, subnormals, infinities
+// and NaN payloads included.
+func f16ToF32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f: // Inf or NaN: keep the payload in the top mantissa bits.
+		return math.Float32frombits(sign | 0xff<<23 | mant<<13)
+	case exp != 0: // normal: rebias 15 → 127
+		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
+	case mant == 0:
+		return math.Float32frombits(sign)
+	}
+	// Subnormal half: value = mant · 2^-24, normal as a float32.
+	e := uint32(113) // exponent field of 2^-14 in float32
+	for mant&0x400 == 0 {
+		mant <<= 1
+		e--
+	}
+	return math.Float32frombits(sign | e<<23 | (mant&0x3ff)<<13)
+}
+
+// Checkpoint is an open checkpoint file.
+type Checkpoint struct {
+	Format  string         // "pth" or "safetensors"
+	Tensors []*Tensor      // in file order (pickle dict order / safetensors header order)
+	Config  map[string]any // safetensors: config.json beside the file, if present; else nil
+
+	byName map[string]*Tensor
+	unmap  func() error
+}
+
+// Get finds a tensor by its official name.
+func (c *Checkpoint) Get(name string) (*Tensor, bool) {
+	t, ok := c.byName[name]
+	return t, ok
+}
+
+// Close releases the memory map. Tensor data that were views into it become
+// nil, so a use after Close reads nothing instead of faulting.
+func (c *Checkpoint) Close() error {
+	if c.unmap == nil {
+		return nil
+	}
+	for _, t := range c.Tensors {
+		t.Data = nil
+	}
+	err := c.unmap()
+	c.unmap = nil
+	return err
+}
+
+// Largest safetensors header this reader accepts; real ones are kilobytes
+// to a few megabytes.
+const maxSafetensorsHeader = 100 << 20
+
+// ErrUnknownFormat is returned (wrapped) by Open for a file that is neither
+// a PyTorch zip checkpoint nor a safetensors file.
+var ErrUnknownFormat = errors.New("not a PyTorch zip (.pth) or safetensors checkpoint")
+
+// Open reads the checkpoint at path. The format comes from the file's first
+// bytes, not its extension: a zip ("PK\x03\x04") is a torch.save .pth, an
+// 8-byte little-endian length followed by '{' is safetensors.
+func Open(path string) (*Checkpoint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := st.Size()
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if size == 0 {
+		return nil, fmt.Errorf("%s: empty file: %w", path, ErrUnknownFormat)
+	}
+	if size > math.MaxInt {
+		return nil, fmt.Errorf("%s: %d bytes is too large to map on this platform", path, size)
+	}
+	data, unmap, err := mapFile(f, size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: map: %w", path, err)
+	}
+	c, err := parse(data, path)
+	if err != nil {
+		unmap()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.unmap = unmap
+	return c, nil
+}
+
+// parse dispatches on the first bytes of the file.
+func parse(data []byte, path string) (*Checkpoint, error) {
+	var c *Checkpoint
+	var err error
+	switch {
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		c, err = parsePth(data)
+	case looksLikeSafetensors(data):
+		c, err = parseSafetensors(data)
+		if err == nil {
+			c.Config, err = readConfigBeside(path)
+		}
+	case len(data) >= 2 && data[0] == 0x80 && data[1] <= 5:
+		// A bare pickle: torch.save before 1.6 (or _use_new_zipfile_serialization=False).
+		return nil, errors.New("legacy (non-zip) torch.save format is not supported; re-save it with torch >= 1.6")
+	default:
+		n := min(len(data), 8)
+		return nil, fmt.Errorf("%w (first bytes % x)", ErrUnknownFormat, data[:n])
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.byName = make(map[string]*Tensor, len(c.Tensors))
+	for _, t := range c.Tensors {
+		if _, dup := c.byName[t.Name]; dup {
+			return nil, fmt.Errorf("tensor %s appears twice", t.Name)
+		}
+		c.byName[t.Name] = t
+	}
+	return c, nil
+}
+
+func looksLikeSafetensors(data []byte) bool {
+	if len(data) < 9 {
+		return false
+	}
+	// A length that does not fit is reported by the parser, which can say
+	// more than "unknown format".
+	return binary.LittleEndian.Uint64(data) > 0 && data[8] == '{'
+}
+
+// Largest config.json read beside a safetensors file.
+const maxConfigSize = 16 << 20
+
+// readConfigBeside parses config.json in the safetensors file's folder; a
+// missing file is not an error (the converter then needs other sources).
+func readConfigBeside(path string) (map[string]any, error) {
+	name := filepath.Join(filepath.Dir(path), "config.json")
+	f, err := os.Open(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > maxConfigSize {
+		return nil, fmt.Errorf("%s: %d bytes is too large for a config", name, st.Size())
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, maxConfigSize))
+	if err != nil {
+		return nil, err
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if cfg == nil {
+		return nil, fmt.Errorf("%s: not a JSON object", name)
+	}
+	return cfg, nil
+}
