@@ -7,11 +7,20 @@ import (
 	"github.com/gosling-edge/gosling/arm64"
 )
 
-// Context holds the scratch buffers of one forward pass. It is allocated
-// once; Forward allocates nothing. A Context is used by one goroutine at a
-// time; make one per concurrent sequence.
+// DefaultChunk is how many prompt tokens Prefill runs through each weight
+// matrix at once: the weights are read once per chunk instead of once per
+// token, while the buffers stay small (the 0.1B shape needs about 2 MB).
+const DefaultChunk = 32
+
+// Context holds the scratch buffers of the forward pass, for up to Chunk
+// tokens at a time. It is allocated once; Forward and Prefill allocate
+// nothing. A Context is used by one goroutine at a time; make one per
+// concurrent sequence.
+//
+// Every buffer holds T rows (T ≤ Chunk), one per token, row-major.
 type Context struct {
-	m *Model
+	m     *Model
+	chunk int
 
 	x                      []float32 // the residual stream
 	xx, d, out             []float32
@@ -25,38 +34,77 @@ type Context struct {
 	xd                     []float32 // and their scales
 	logits                 []float32
 
+	one [1]int32 // Forward's token, so that it allocates nothing
 	mv  matVecJob
+	mm  matMulJob
 	err error
 }
 
-// NewContext allocates the scratch buffers for the model.
-func (m *Model) NewContext() *Context {
+// NewContext allocates the scratch buffers for single tokens and prompt
+// chunks of DefaultChunk tokens.
+func (m *Model) NewContext() *Context { return m.NewContextChunk(DefaultChunk) }
+
+// NewContextChunk is NewContext with a chosen prefill chunk size (≥ 1).
+func (m *Model) NewContextChunk(chunk int) *Context {
+	chunk = max(chunk, 1)
 	c := m.Config
 	D := c.Embd
-	vec := func(n int) []float32 { return make([]float32, n) }
+	vec := func(n int) []float32 { return make([]float32, chunk*n) }
 	maxCols := max(D, c.FFN, c.RankW, c.RankA, c.RankV, c.RankG)
 	maxCols = (maxCols + arm64.QK - 1) / arm64.QK * arm64.QK
 	return &Context{
-		m: m,
+		m: m, chunk: chunk,
 		x: vec(D), xx: vec(D), d: vec(D), out: vec(D),
 		xr: vec(D), xw: vec(D), xk: vec(D), xv: vec(D), xa: vec(D), xg: vec(D),
 		r: vec(D), w: vec(D), k: vec(D), v: vec(D), a: vec(D), g: vec(D), kk: vec(D),
 		vFirst: vec(D), vMix: vec(D), y: vec(D),
 		loraW: vec(c.RankW), loraA: vec(c.RankA), loraV: vec(c.RankV), loraG: vec(c.RankG),
 		ffn:    vec(c.FFN),
-		xq:     make([]int8, maxCols),
+		xq:     make([]int8, chunk*maxCols),
 		xd:     vec(maxCols / arm64.QK),
-		logits: vec(c.Vocab),
+		logits: make([]float32, c.Vocab),
 	}
 }
 
 // Forward feeds one token to the model, advancing s, and returns the
 // logits for the next token. The returned slice belongs to the Context and
 // is overwritten by the next call.
-func (c *Context) Forward(s *State, token int) (logits []float32, err error) {
+func (c *Context) Forward(s *State, token int) ([]float32, error) {
+	if token < 0 || token >= c.m.Vocab {
+		return nil, fmt.Errorf("token %d out of range [0, %d)", token, c.m.Vocab)
+	}
+	c.one[0] = int32(token)
+	return c.run(s, c.one[:], true)
+}
+
+// Chunk is the largest number of tokens one Prefill step runs together.
+func (c *Context) Chunk() int { return c.chunk }
+
+// Prefill feeds a prompt, Chunk tokens at a time: the big matrices run as
+// matrix × matrix over each chunk (weights read once per chunk), the WKV
+// recurrence token by token. It returns the logits after the last token
+// (computed for that token only). The result equals feeding the tokens one
+// by one with Forward, up to float summation order in the kernels.
+func (c *Context) Prefill(s *State, tokens []int32) ([]float32, error) {
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("prefill: no tokens")
+	}
+	for start := 0; start < len(tokens); start += c.chunk {
+		end := min(start+c.chunk, len(tokens))
+		logits, err := c.run(s, tokens[start:end], end == len(tokens))
+		if err != nil || end == len(tokens) {
+			return logits, err
+		}
+	}
+	panic("unreachable")
+}
+
+func (c *Context) run(s *State, tokens []int32, wantLogits bool) (logits []float32, err error) {
 	m := c.m
-	if token < 0 || token >= m.Vocab {
-		return nil, fmt.Errorf("token %d out of range [0, %d)", token, m.Vocab)
+	for _, t := range tokens {
+		if t < 0 || int(t) >= m.Vocab {
+			return nil, fmt.Errorf("token %d out of range [0, %d)", t, m.Vocab)
+		}
 	}
 	if len(s.Layers) != m.Layers || len(s.Layers[0].AttXPrev) != m.Embd {
 		return nil, fmt.Errorf("state does not belong to this model")
@@ -66,39 +114,57 @@ func (c *Context) Forward(s *State, token int) (logits []float32, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer c.catchFault(&err)
 	c.err = nil
-
-	// x = LN(emb[token]; ln0)
-	if err := m.Emb.row(c.x, token); err != nil {
+	if err := c.forward(s, tokens); err != nil {
 		return nil, err
 	}
-	arm64.LayerNorm(c.x, c.x, m.LN0W, m.LN0B, m.NormEps)
-	for i := range m.Blocks {
-		c.timeMix(i, &m.Blocks[i], &s.Layers[i])
-		c.channelMix(&m.Blocks[i], &s.Layers[i])
+	s.Tokens += int64(len(tokens))
+	if !wantLogits {
+		return nil, nil
 	}
-	// logits = head · LN(x; ln_out)
-	arm64.LayerNorm(c.xx, c.x, m.LNOutW, m.LNOutB, m.NormEps)
-	c.mul(m.Head, c.logits, c.xx)
-	if c.err != nil {
-		return nil, c.err
-	}
-	s.Tokens++
-	return c.logits, nil
+	// logits = head · LN(x; ln_out), for the last token only
+	D := m.Embd
+	T := len(tokens)
+	xx := c.xx[:D]
+	arm64.LayerNorm(xx, c.x[(T-1)*D:T*D], m.LNOutW, m.LNOutB, m.NormEps)
+	c.mul(m.Head, c.logits, xx, 1)
+	return c.logits, c.err
 }
 
-// timeMix is the attention-like half of a block: token shift, the r/k/v
-// projections, the data-dependent decay w, in-context learning rate a, gate
-// g and value residual, then the WKV-7 delta-rule update per head.
-func (c *Context) timeMix(li int, l *Block, s *LayerState) {
+// forward runs tokens (at most c.chunk) through every block, leaving the
+// final residual stream in c.x.
+func (c *Context) forward(s *State, tokens []int32) error {
 	m := c.m
-	N := m.HeadSize
-	xx := c.xx
-	arm64.LayerNorm(xx, c.x, l.LN1W, l.LN1B, m.NormEps)
+	D := m.Embd
+	// x = LN(emb[token]; ln0)
+	for t, tok := range tokens {
+		x := c.x[t*D : (t+1)*D]
+		if err := m.Emb.row(x, int(tok)); err != nil {
+			return err
+		}
+		arm64.LayerNorm(x, x, m.LN0W, m.LN0B, m.NormEps)
+	}
+	for i := range m.Blocks {
+		c.timeMix(i, &m.Blocks[i], &s.Layers[i], len(tokens))
+		c.channelMix(&m.Blocks[i], &s.Layers[i], len(tokens))
+	}
+	return c.err
+}
+
+// timeMix is the attention-like half of a block for T tokens: token
+// shift, the r/k/v projections, the data-dependent decay w, in-context
+// learning rate a, gate g and value residual, then the WKV-7 delta-rule
+// update per head, token after token.
+func (c *Context) timeMix(li int, l *Block, s *LayerState, T int) {
+	m := c.m
+	D := m.Embd
+	xx := c.xx[:T*D]
+	for t := 0; t < T; t++ {
+		arm64.LayerNorm(xx[t*D:(t+1)*D], c.x[t*D:(t+1)*D], l.LN1W, l.LN1B, m.NormEps)
+	}
 
 	// Token shift: every projection sees a per-channel mix of this token and
 	// the previous one.
-	sub(c.d, s.AttXPrev, xx)
-	copy(s.AttXPrev, xx)
+	tokenShift(c.d[:T*D], s.AttXPrev, xx, D)
 	lerp(c.xr, xx, c.d, l.XR)
 	lerp(c.xw, xx, c.d, l.XW)
 	lerp(c.xk, xx, c.d, l.XK)
@@ -106,87 +172,101 @@ func (c *Context) timeMix(li int, l *Block, s *LayerState) {
 	lerp(c.xa, xx, c.d, l.XA)
 	lerp(c.xg, xx, c.d, l.XG)
 
-	c.mul(l.WR, c.r, c.xr)
-	c.mul(l.WK, c.k, c.xk)
-	c.mul(l.WV, c.v, c.xv)
+	c.mul(l.WR, c.r, c.xr, T)
+	c.mul(l.WK, c.k, c.xk, T)
+	c.mul(l.WV, c.v, c.xv, T)
 
 	// w = exp(−e^−0.5 · sigmoid(w0 + tanh(xw·w1)·w2))
-	c.mul(l.W1, c.loraW, c.xw)
-	tanhInPlace(c.loraW)
-	c.mul(l.W2, c.w, c.loraW)
-	for i, z := range c.w {
-		c.w[i] = exp32(-decayScale * sigmoid(l.W0[i]+z))
+	c.mul(l.W1, c.loraW, c.xw, T)
+	tanhInPlace(c.loraW[:T*m.RankW])
+	c.mul(l.W2, c.w, c.loraW, T)
+	for i, z := range c.w[:T*D] {
+		c.w[i] = exp32(-decayScale * sigmoid(l.W0[i%D]+z))
 	}
 
 	// a = sigmoid(a0 + (xa·a1)·a2)
-	c.mul(l.A1, c.loraA, c.xa)
-	c.mul(l.A2, c.a, c.loraA)
-	for i, z := range c.a {
-		c.a[i] = sigmoid(l.A0[i] + z)
+	c.mul(l.A1, c.loraA, c.xa, T)
+	c.mul(l.A2, c.a, c.loraA, T)
+	for i, z := range c.a[:T*D] {
+		c.a[i] = sigmoid(l.A0[i%D] + z)
 	}
 
 	// g = sigmoid(xg·g1)·g2
-	c.mul(l.G1, c.loraG, c.xg)
-	sigmoidInPlace(c.loraG)
-	c.mul(l.G2, c.g, c.loraG)
+	c.mul(l.G1, c.loraG, c.xg, T)
+	sigmoidInPlace(c.loraG[:T*m.RankG])
+	c.mul(l.G2, c.g, c.loraG, T)
 
 	// Value residual: layer 0's v is remembered; later layers mix towards it.
 	if li == 0 {
-		copy(c.vFirst, c.v)
+		copy(c.vFirst[:T*D], c.v[:T*D])
 	} else {
-		c.mul(l.V1, c.loraV, c.xv)
-		c.mul(l.V2, c.vMix, c.loraV)
-		for i, v := range c.v {
-			c.v[i] = v + (c.vFirst[i]-v)*sigmoid(l.V0[i]+c.vMix[i])
+		c.mul(l.V1, c.loraV, c.xv, T)
+		c.mul(l.V2, c.vMix, c.loraV, T)
+		for i, v := range c.v[:T*D] {
+			c.v[i] = v + (c.vFirst[i]-v)*sigmoid(l.V0[i%D]+c.vMix[i])
 		}
 	}
 
-	// kk = normalize_per_head(k ⊙ k_k);  k = k ⊙ (1 + (a − 1) ⊙ k_a)
-	mul(c.kk, c.k, l.KK)
-	for h := 0; h < m.Heads; h++ {
-		normalize(c.kk[h*N : (h+1)*N])
-	}
-	for i, k := range c.k {
-		c.k[i] = k * (1 + (c.a[i]-1)*l.KA[i])
-	}
-
-	for h := 0; h < m.Heads; h++ {
-		hs := h * N
-		he := hs + N
-		y := c.y[hs:he]
-		arm64.WKV7(s.WKV[h*N*N:(h+1)*N*N], c.r[hs:he], c.w[hs:he], c.k[hs:he], c.v[hs:he], c.kk[hs:he], c.a[hs:he], y)
-		// y = GroupNorm(y; ln_x) + (Σ_j r_j·k_j·r_k[h,j])·v
-		arm64.LayerNorm(y, y, l.LNXW[hs:he], l.LNXB[hs:he], m.GNormEps)
-		var bonus float32
-		for j := hs; j < he; j++ {
-			bonus += c.r[j] * c.k[j] * l.RK[j]
-		}
-		for j := range y {
-			y[j] += bonus * c.v[hs+j]
-		}
+	for t := 0; t < T; t++ {
+		c.wkv(l, s, t)
 	}
 
 	// x = x + Wo·(y ⊙ g)
-	mul(c.y, c.y, c.g)
-	c.mul(l.WO, c.out, c.y)
-	add(c.x, c.out)
+	mul(c.y[:T*D], c.y[:T*D], c.g[:T*D])
+	c.mul(l.WO, c.out, c.y, T)
+	add(c.x[:T*D], c.out[:T*D])
 }
 
-// channelMix is the feed-forward half: token shift, then
+// wkv runs the recurrence for token t of the chunk: key normalisation, the
+// delta-rule update of every head's state, the group norm and the bonus.
+func (c *Context) wkv(l *Block, s *LayerState, t int) {
+	m := c.m
+	D, N := m.Embd, m.HeadSize
+	at := func(buf []float32) []float32 { return buf[t*D : (t+1)*D] }
+	r, w, k, v, a, kk, y := at(c.r), at(c.w), at(c.k), at(c.v), at(c.a), at(c.kk), at(c.y)
+
+	// kk = normalize_per_head(k ⊙ k_k);  k = k ⊙ (1 + (a − 1) ⊙ k_a)
+	mul(kk, k, l.KK)
+	for h := 0; h < m.Heads; h++ {
+		normalize(kk[h*N : (h+1)*N])
+	}
+	for i := range k {
+		k[i] *= 1 + (a[i]-1)*l.KA[i]
+	}
+
+	for h := 0; h < m.Heads; h++ {
+		hs, he := h*N, (h+1)*N
+		yh := y[hs:he]
+		arm64.WKV7(s.WKV[h*N*N:(h+1)*N*N], r[hs:he], w[hs:he], k[hs:he], v[hs:he], kk[hs:he], a[hs:he], yh)
+		// y = GroupNorm(y; ln_x) + (Σ_j r_j·k_j·r_k[h,j])·v
+		arm64.LayerNorm(yh, yh, l.LNXW[hs:he], l.LNXB[hs:he], m.GNormEps)
+		var bonus float32
+		for j := hs; j < he; j++ {
+			bonus += r[j] * k[j] * l.RK[j]
+		}
+		for j := range yh {
+			yh[j] += bonus * v[hs+j]
+		}
+	}
+}
+
+// channelMix is the feed-forward half for T tokens: token shift, then
 // x = x + Wv·relu(Wk·xk)².
-func (c *Context) channelMix(l *Block, s *LayerState) {
-	xx := c.xx
-	arm64.LayerNorm(xx, c.x, l.LN2W, l.LN2B, c.m.NormEps)
-	sub(c.d, s.FFNXPrev, xx)
-	copy(s.FFNXPrev, xx)
+func (c *Context) channelMix(l *Block, s *LayerState, T int) {
+	D := c.m.Embd
+	xx := c.xx[:T*D]
+	for t := 0; t < T; t++ {
+		arm64.LayerNorm(xx[t*D:(t+1)*D], c.x[t*D:(t+1)*D], l.LN2W, l.LN2B, c.m.NormEps)
+	}
+	tokenShift(c.d[:T*D], s.FFNXPrev, xx, D)
 	lerp(c.xk, xx, c.d, l.FFNXK)
-	c.mul(l.FFNK, c.ffn, c.xk)
-	for i, v := range c.ffn {
+	c.mul(l.FFNK, c.ffn, c.xk, T)
+	for i, v := range c.ffn[:T*c.m.FFN] {
 		v = max(v, 0)
 		c.ffn[i] = v * v
 	}
-	c.mul(l.FFNV, c.out, c.ffn)
-	add(c.x, c.out)
+	c.mul(l.FFNV, c.out, c.ffn, T)
+	add(c.x[:T*D], c.out[:T*D])
 }
 
 // matVecJob is one matrix × vector product, split by rows over the pool.
@@ -199,18 +279,40 @@ type matVecJob struct {
 
 func (j *matVecJob) run(lo, hi int) { j.m.mulRows(j.out, j.x, j.xq, j.xd, lo, hi) }
 
-// mul computes out = W·x on the pool, quantizing x to Q8 blocks first when
-// W is quantized. The first error is kept in c.err.
-func (c *Context) mul(w *Matrix, out, x []float32) {
+// matMulJob is one matrix × T vectors product, split by rows.
+type matMulJob struct {
+	m      *Matrix
+	out, x []float32
+	xq     []int8
+	xd     []float32
+	t      int
+}
+
+func (j *matMulJob) run(lo, hi int) { j.m.mulRowsT(j.out, j.x, j.xq, j.xd, j.t, lo, hi) }
+
+// mul computes out_t = W·x_t for the T rows of x on the pool, quantizing x
+// to Q8 blocks first when W is quantized. One token takes the matrix ×
+// vector kernels, several the matrix × matrix ones. The first error is
+// kept in c.err.
+func (c *Context) mul(w *Matrix, out, x []float32, T int) {
 	if c.err != nil {
 		return
 	}
-	j := &c.mv
-	j.m, j.out, j.x = w, out[:w.Rows], x[:w.Cols]
+	out, x = out[:T*w.Rows], x[:T*w.Cols]
+	var xq []int8
+	var xd []float32
 	if w.Quantized() {
-		j.xq, j.xd = c.xq[:w.Cols], c.xd[:w.Cols/arm64.QK]
-		arm64.QuantizeQ8(j.xq, j.xd, j.x)
+		xq, xd = c.xq[:T*w.Cols], c.xd[:T*w.Cols/arm64.QK]
+		arm64.QuantizeQ8(xq, xd, x)
 	}
+	if T == 1 {
+		j := &c.mv
+		j.m, j.out, j.x, j.xq, j.xd = w, out, x, xq, xd
+		c.err = c.m.Pool.Run(j, w.Rows)
+		return
+	}
+	j := &c.mm
+	j.m, j.out, j.x, j.xq, j.xd, j.t = w, out, x, xq, xd, T
 	c.err = c.m.Pool.Run(j, w.Rows)
 }
 

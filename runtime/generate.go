@@ -48,17 +48,21 @@ func (m *Model) NewGenerator(opt SamplerOptions) *Generator {
 // Feed runs tokens through the model from state s and returns the logits
 // after the last one (nil for no tokens).
 func (g *Generator) Feed(ctx context.Context, s *State, tokens []int32, progress func(done, total int)) ([]float32, error) {
+	// Chunked prefill: each chunk reads the weights once. Cancellation and
+	// progress are checked between chunks.
 	var logits []float32
-	for i, t := range tokens {
-		if i%32 == 0 && ctx.Err() != nil {
+	chunk := g.Ctx.Chunk()
+	for start := 0; start < len(tokens); start += chunk {
+		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		end := min(start+chunk, len(tokens))
 		var err error
-		if logits, err = g.Ctx.Forward(s, int(t)); err != nil {
+		if logits, err = g.Ctx.Prefill(s, tokens[start:end]); err != nil {
 			return nil, err
 		}
 		if progress != nil {
-			progress(i+1, len(tokens))
+			progress(end, len(tokens))
 		}
 	}
 	return logits, nil

@@ -84,6 +84,23 @@ func (m *Matrix) mulRows(out, x []float32, xq []int8, xd []float32, lo, hi int) 
 	}
 }
 
+// mulRowsT is mulRows for T input vectors: x holds T rows of Cols values
+// (xq/xd their Q8 form) and out T rows of Rows values; rows lo..hi-1 of
+// every output row are computed, reading each weight row once.
+func (m *Matrix) mulRowsT(out, x []float32, xq []int8, xd []float32, T, lo, hi int) {
+	o := out[lo:]
+	switch m.Type {
+	case quant.TypeF32:
+		arm64.MatMulF32(o, m.Rows, m.f32[lo*m.Cols:hi*m.Cols], x[:T*m.Cols], T)
+	case quant.TypeF16:
+		arm64.MatMulF16(o, m.Rows, m.f16[lo*m.Cols:hi*m.Cols], x[:T*m.Cols], T)
+	case quant.TypeQ8_0:
+		arm64.MatMulQ8_0(o, m.Rows, m.data[lo*m.RowBytes:hi*m.RowBytes], xq[:T*m.Cols], xd[:T*m.Cols/arm64.QK], T)
+	case quant.TypeQ4_0:
+		arm64.MatMulQ4_0(o, m.Rows, m.data[lo*m.RowBytes:hi*m.RowBytes], xq[:T*m.Cols], xd[:T*m.Cols/arm64.QK], T)
+	}
+}
+
 // row writes row i of the matrix, dequantized, to out (len Cols): the
 // embedding lookup.
 func (m *Matrix) row(out []float32, i int) error {

@@ -29,12 +29,27 @@ func mul(out, a, b []float32) {
 	}
 }
 
-// lerp writes x + d ⊙ mix to out: the token shift, where d is the previous
-// token's value minus this token's.
+// tokenShift writes, for T rows of width n in xx, d_t = prev_t − xx_t where
+// prev_0 is the state's previous-token vector and prev_t = xx_{t−1}, then
+// stores the last row as the new previous-token vector.
+func tokenShift(d, prev, xx []float32, n int) {
+	T := len(xx) / n
+	sub(d[:n], prev, xx[:n])
+	for t := 1; t < T; t++ {
+		sub(d[t*n:(t+1)*n], xx[(t-1)*n:t*n], xx[t*n:(t+1)*n])
+	}
+	copy(prev, xx[(T-1)*n:])
+}
+
+// lerp writes x + d ⊙ mix to out for every row of x (mix has one row): the
+// token shift's per-channel mix of this token and the previous one.
 func lerp(out, x, d, mix []float32) {
-	d, mix, out = d[:len(x)], mix[:len(x)], out[:len(x)]
-	for i := range x {
-		out[i] = x[i] + d[i]*mix[i]
+	n := len(mix)
+	for t := 0; t+n <= len(x); t += n {
+		xr, dr, or := x[t:t+n], d[t:t+n], out[t:t+n]
+		for i := range xr {
+			or[i] = xr[i] + dr[i]*mix[i]
+		}
 	}
 }
 
