@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"unsafe"
 
 	"github.com/gosling-edge/gosling/quant"
 	"github.com/gosling-edge/gosling/runtime/tokenizer"
@@ -71,6 +72,31 @@ func Load(path string, opt Options) (*Model, error) {
 	if err != nil {
 		g.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m.Pool = NewPool(opt.Threads)
+	return m, nil
+}
+
+// LoadImage binds a model held in memory, e.g. embedded in the binary
+// (whose pages the kernel maps from the executable, so this is zero-copy
+// too). name is used in messages.
+func LoadImage(data []byte, name string, opt Options) (*Model, error) {
+	if len(data) > 0 && uintptr(unsafe.Pointer(&data[0]))%8 != 0 {
+		// Tensor views need their natural alignment (4 bytes for F32); a
+		// misaligned image is copied once into an 8-byte aligned buffer.
+		words := make([]uint64, (len(data)+7)/8)
+		aligned := unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), len(data))
+		copy(aligned, data)
+		data = aligned
+	}
+	g, err := quant.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	g.Path = name
+	m, err := bind(g)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	m.Pool = NewPool(opt.Threads)
 	return m, nil
