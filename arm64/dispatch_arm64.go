@@ -16,4 +16,6 @@ var (
 func registerAsm() {
 	register(KernelMatVecQ8_0, ImplNEON, hasASIMD, func() { matVecQ8_0 = matVecQ8_0NEON })
 	register(KernelMatVecQ8_0, ImplNEONDotProd, hasDotProd, func() { matVecQ8_0 = matVecQ8_0NEONDot })
+	register(KernelMatVecQ4_0, ImplNEON, hasASIMD, func() { matVecQ4_0 = matVecQ4_0NEON })
+	register(KernelMatVecQ4_0, ImplNEONDotProd, hasDotProd, func() { matVecQ4_0 = matVecQ4_0NEONDot })
 }

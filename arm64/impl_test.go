@@ -95,3 +95,23 @@ func randF32(r *rand.Rand, n int, scale float64) []float32 {
 func qemuCPU() string { return os.Getenv("QEMU_CPU") }
 
 func isArm64() bool { return runtime.GOARCH == "arm64" }
+
+// wkvDecay draws per-channel decays w = exp(−0.606531·sigmoid(z)) as the
+// model computes them: in (0.54, 1).
+func wkvDecay(r *rand.Rand, n int) []float32 {
+	w := make([]float32, n)
+	for i := range w {
+		z := r.NormFloat64() * 2
+		w[i] = float32(math.Exp(-0.606531 / (1 + math.Exp(-z))))
+	}
+	return w
+}
+
+// wkvRate draws in-context learning rates a = sigmoid(z) in (0, 1).
+func wkvRate(r *rand.Rand, n int) []float32 {
+	a := make([]float32, n)
+	for i := range a {
+		a[i] = float32(1 / (1 + math.Exp(-r.NormFloat64()*2)))
+	}
+	return a
+}

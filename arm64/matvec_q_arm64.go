@@ -44,3 +44,27 @@ func matVecQ8_0NEON(out []float32, w []byte, xq []int8, xd []float32) {
 	}
 	matVecQ8_0V80(&out[0], len(out), &w[0], nb*BlockQ8_0, &xq[0], &xd[0], nb)
 }
+
+//go:noescape
+func matVecQ4_0Dot(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int)
+
+//go:noescape
+func matVecQ4_0V80(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int)
+
+func matVecQ4_0NEONDot(out []float32, w []byte, xq []int8, xd []float32) {
+	nb, ok := quantArgsOK(out, w, xq, xd, BlockQ4_0)
+	if !ok {
+		matVecQ4_0Generic(out, w, xq, xd)
+		return
+	}
+	matVecQ4_0Dot(&out[0], len(out), &w[0], nb*BlockQ4_0, &xq[0], &xd[0], nb)
+}
+
+func matVecQ4_0NEON(out []float32, w []byte, xq []int8, xd []float32) {
+	nb, ok := quantArgsOK(out, w, xq, xd, BlockQ4_0)
+	if !ok {
+		matVecQ4_0Generic(out, w, xq, xd)
+		return
+	}
+	matVecQ4_0V80(&out[0], len(out), &w[0], nb*BlockQ4_0, &xq[0], &xd[0], nb)
+}

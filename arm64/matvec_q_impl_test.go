@@ -179,6 +179,10 @@ func TestMatVecQ8_0Implementations(t *testing.T) {
 	testMatVecQ(t, KernelMatVecQ8_0, false, MatVecQ8_0, matVecQ8_0Generic)
 }
 
+func TestMatVecQ4_0Implementations(t *testing.T) {
+	testMatVecQ(t, KernelMatVecQ4_0, true, MatVecQ4_0, matVecQ4_0Generic)
+}
+
 // TestMatVecQGroupingInvariant checks that a row's result does not depend
 // on which rows are computed with it (the assembly runs groups of rows and
 // a one-row tail with the same arithmetic).

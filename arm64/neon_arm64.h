@@ -25,6 +25,14 @@
 #define SUB_4S(d, n, m) NEON_RRR(0x6ea08400, d, n, m)
 // ADDP Vd.4S, Vn.4S, Vm.4S (pairwise: d = [n0+n1, n2+n3, m0+m1, m2+m3])
 #define ADDP_4S(d, n, m) NEON_RRR(0x4ea0bc00, d, n, m)
+// AND Vd.16B, Vn.16B, Vm.16B
+#define AND_16B(d, n, m) NEON_RRR(0x4e201c00, d, n, m)
+// EOR Vd.16B, Vn.16B, Vm.16B
+#define EOR_16B(d, n, m) NEON_RRR(0x6e201c00, d, n, m)
+// SHL Vd.16B, Vn.16B, #sh (0 ≤ sh ≤ 7)
+#define SHL_16B(d, n, sh) NEON_RR(0x4f085400 | ((sh)<<16), d, n)
+// USHR Vd.16B, Vn.16B, #sh (1 ≤ sh ≤ 8)
+#define USHR_16B(d, n, sh) NEON_RR(0x6f000400 | ((16-(sh))<<16), d, n)
 // CMEQ Vd.16B, Vn.16B, Vm.16B
 #define CMEQ_16B(d, n, m) NEON_RRR(0x6e208c00, d, n, m)
 
@@ -46,6 +54,10 @@
 #define SADALP_4S(d, n) NEON_RR(0x4e606800, d, n)
 // SADDLP Vd.4S, Vn.8H
 #define SADDLP_4S(d, n) NEON_RR(0x4e602800, d, n)
+// SADDLP Vd.8H, Vn.16B
+#define SADDLP_8H(d, n) NEON_RR(0x4e202800, d, n)
+// SADALP Vd.8H, Vn.16B
+#define SADALP_8H(d, n) NEON_RR(0x4e206800, d, n)
 // SSHR Vd.16B, Vn.16B, #sh (1 ≤ sh ≤ 8)
 #define SSHR_16B(d, n, sh) NEON_RR(0x4f000400 | ((16-(sh))<<16), d, n)
 // XTN Vd.8B, Vn.8H

@@ -9,11 +9,13 @@ import "testing"
 // passing every implementation test with the generic twin alone.
 var neonKernels = []string{
 	KernelMatVecQ8_0,
+	KernelMatVecQ4_0,
 }
 
 // dotKernels additionally have an SDOT implementation.
 var dotKernels = []string{
 	KernelMatVecQ8_0,
+	KernelMatVecQ4_0,
 }
 
 func TestNEONRegistered(t *testing.T) {

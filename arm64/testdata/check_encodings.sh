@@ -18,6 +18,14 @@ cat > "$tmp/cases" <<'CASES'
 ADD_4S(1, 2, 3)|add	v1.4s, v2.4s, v3.4s
 SUB_4S(1, 2, 3)|sub	v1.4s, v2.4s, v3.4s
 ADDP_4S(1, 2, 3)|addp	v1.4s, v2.4s, v3.4s
+AND_16B(1, 2, 3)|and	v1.16b, v2.16b, v3.16b
+EOR_16B(1, 2, 3)|eor	v1.16b, v2.16b, v3.16b
+SHL_16B(1, 2, 4)|shl	v1.16b, v2.16b, #4
+SHL_16B(1, 2, 7)|shl	v1.16b, v2.16b, #7
+USHR_16B(1, 2, 4)|ushr	v1.16b, v2.16b, #4
+USHR_16B(1, 2, 8)|ushr	v1.16b, v2.16b, #8
+SADDLP_8H(1, 2)|saddlp	v1.8h, v2.16b
+SADALP_8H(1, 2)|sadalp	v1.8h, v2.16b
 CMEQ_16B(1, 2, 3)|cmeq	v1.16b, v2.16b, v3.16b
 FMLA_4S(1, 2, 3)|fmla	v1.4s, v2.4s, v3.4s
 FMLS_4S(1, 2, 3)|fmls	v1.4s, v2.4s, v3.4s
