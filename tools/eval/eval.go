@@ -1,0 +1,313 @@
+// Package eval measures what quantization costs: it runs a quantized model
+// and a reference model (normally the F32 or F16 file of the same
+// checkpoint) token by token over the same tokens and compares their
+// next-token distributions. `gosling eval` prints its Result; the default
+// quantization policy of `gosling convert` was chosen with it.
+//
+// What is computed, for a sequence of n tokens t_0 … t_{n−1} fed one at a
+// time from the zero state (no token is prepended):
+//
+//   - Step i (0 ≤ i < n) gives logits ℓ_ref and ℓ_q (all V rows of the
+//     output matrix, padding rows included), turned into distributions
+//     p = softmax(ℓ_ref), q = softmax(ℓ_q) in float64.
+//   - KL(ref‖quant) at step i = Σ_v p_v (log p_v − log q_v), in nats; the
+//     Result has its mean, maximum (and where), median and 99th percentile
+//     over the n steps. This is what llama.cpp's `llama-perplexity
+//     --kl-divergence` reports as "KLD".
+//   - Top-1 agreement: the share of steps where argmax ℓ_ref = argmax ℓ_q
+//     (ties go to the lowest id).
+//   - max |Δlogit| = max over steps and rows of |ℓ_ref − ℓ_q|; mean |Δlogit|
+//     is the mean over the same n·V values.
+//   - Perplexity of each model = exp(−(1/(n−1)) Σ_{i<n−1} log p(t_{i+1})),
+//     the probability each model gave the token that actually came next;
+//     steps 0 … n−2 count, the last step has no next token. With fewer than
+//     two tokens there is no perplexity (NaN).
+package eval
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/gosling-edge/gosling/runtime"
+	"github.com/gosling-edge/gosling/runtime/tokenizer"
+)
+
+// Result is the comparison of a quantized model with its reference.
+type Result struct {
+	Tokens int `json:"tokens"` // steps compared (next-token distributions)
+	Vocab  int `json:"vocab"`  // rows of each distribution
+
+	MeanKL   float64 `json:"mean_kl"`   // nats
+	MaxKL    float64 `json:"max_kl"`    // nats
+	MaxKLAt  int     `json:"max_kl_at"` // step of the maximum
+	MedianKL float64 `json:"median_kl"`
+	P99KL    float64 `json:"p99_kl"`
+
+	Top1Agree int     `json:"top1_agree"` // steps where both argmaxes are equal
+	Top1      float64 `json:"top1"`       // Top1Agree / Tokens
+
+	MaxAbsDiff   float64 `json:"max_abs_dlogit"`
+	MaxAbsDiffAt [2]int  `json:"max_abs_dlogit_at"` // step, row
+	MeanAbsDiff  float64 `json:"mean_abs_dlogit"`
+
+	Predicted  int     `json:"predicted"` // steps with a known next token (Tokens−1)
+	PPLRef     float64 `json:"ppl_ref"`
+	PPLQuant   float64 `json:"ppl_quant"`
+	NLLRef     float64 `json:"nll_ref"` // mean negative log-likelihood, nats per token
+	NLLQuant   float64 `json:"nll_quant"`
+	Infinities int     `json:"nonfinite_steps,omitempty"` // steps where a model gave a non-finite logit
+}
+
+// Comparison accumulates the statistics step by step. The zero value is
+// ready to use; Add the logits of each step, then read Result.
+type Comparison struct {
+	kl                   []float64
+	agree                int
+	maxDiff              float64
+	maxDiffAt            [2]int
+	sumDiff              float64
+	values               int
+	nllRef, nllQ         float64
+	predicted            int
+	vocab                int
+	nonFinite            int
+	lpRef, lpQ           []float64 // log-softmax scratch
+	pendRef, pendQuant   []float64 // previous step's log-probs, kept until its next token is known
+	pending              bool
+	lastArgRef, lastArgQ int
+}
+
+// Add compares the logits of one step. The two slices must have the same
+// length, and every step of a Comparison the same length.
+func (c *Comparison) Add(ref, quant []float32) error {
+	if len(ref) != len(quant) || len(ref) == 0 {
+		return fmt.Errorf("eval: logits of %d and %d values", len(ref), len(quant))
+	}
+	if c.vocab == 0 {
+		c.vocab = len(ref)
+		c.lpRef, c.lpQ = make([]float64, len(ref)), make([]float64, len(ref))
+		c.pendRef, c.pendQuant = make([]float64, len(ref)), make([]float64, len(ref))
+	} else if len(ref) != c.vocab {
+		return fmt.Errorf("eval: step %d has %d logits, earlier steps %d", len(c.kl), len(ref), c.vocab)
+	}
+	finite := logSoftmax(c.lpRef, ref) && logSoftmax(c.lpQ, quant)
+	if !finite {
+		c.nonFinite++
+	}
+	var kl float64
+	for v, lp := range c.lpRef {
+		if p := math.Exp(lp); p > 0 {
+			kl += p * (lp - c.lpQ[v])
+		}
+	}
+	if kl < 0 { // rounding when the distributions are equal
+		kl = 0
+	}
+	if !finite {
+		kl = math.Inf(1)
+	}
+	step := len(c.kl)
+	c.kl = append(c.kl, kl)
+	if argmax(ref) == argmax(quant) {
+		c.agree++
+	}
+	for v := range ref {
+		d := math.Abs(float64(ref[v]) - float64(quant[v]))
+		if d > c.maxDiff { // NaN never is: non-finite steps are counted apart
+			c.maxDiff, c.maxDiffAt = d, [2]int{step, v}
+		}
+		c.sumDiff += d
+	}
+	c.values += len(ref)
+	copy(c.pendRef, c.lpRef)
+	copy(c.pendQuant, c.lpQ)
+	c.pending = true
+	return nil
+}
+
+// Next tells the comparison which token followed the last step Added: the
+// log-probability both models gave it counts towards their perplexity.
+func (c *Comparison) Next(token int) error {
+	if !c.pending {
+		return errors.New("eval: Next without a step to score")
+	}
+	if token < 0 || token >= c.vocab {
+		return fmt.Errorf("eval: next token %d outside the %d rows", token, c.vocab)
+	}
+	c.nllRef -= c.pendRef[token]
+	c.nllQ -= c.pendQuant[token]
+	c.predicted++
+	c.pending = false
+	return nil
+}
+
+// Result summarises every step added so far.
+func (c *Comparison) Result() Result {
+	r := Result{Tokens: len(c.kl), Vocab: c.vocab, Top1Agree: c.agree, MaxAbsDiff: c.maxDiff,
+		MaxAbsDiffAt: c.maxDiffAt, Predicted: c.predicted, Infinities: c.nonFinite,
+		MeanKL: math.NaN(), MedianKL: math.NaN(), P99KL: math.NaN(), MaxKL: math.NaN(), Top1: math.NaN(),
+		MeanAbsDiff: math.NaN(), PPLRef: math.NaN(), PPLQuant: math.NaN(), NLLRef: math.NaN(), NLLQuant: math.NaN()}
+	if n := len(c.kl); n > 0 {
+		var sum float64
+		r.MaxKL = -1
+		for i, k := range c.kl {
+			sum += k
+			if k > r.MaxKL {
+				r.MaxKL, r.MaxKLAt = k, i
+			}
+		}
+		r.MeanKL = sum / float64(n)
+		sorted := slices.Clone(c.kl)
+		slices.Sort(sorted)
+		r.MedianKL = quantile(sorted, 0.5)
+		r.P99KL = quantile(sorted, 0.99)
+		r.Top1 = float64(c.agree) / float64(n)
+		r.MeanAbsDiff = c.sumDiff / float64(c.values)
+	}
+	if c.predicted > 0 {
+		r.NLLRef = c.nllRef / float64(c.predicted)
+		r.NLLQuant = c.nllQ / float64(c.predicted)
+		r.PPLRef = math.Exp(r.NLLRef)
+		r.PPLQuant = math.Exp(r.NLLQuant)
+	}
+	return r
+}
+
+// quantile of sorted values, interpolating linearly between neighbours.
+func quantile(sorted []float64, q float64) float64 {
+	pos := q * float64(len(sorted)-1)
+	lo := int(pos)
+	if lo+1 >= len(sorted) {
+		return sorted[len(sorted)-1]
+	}
+	f := pos - float64(lo)
+	return sorted[lo]*(1-f) + sorted[lo+1]*f
+}
+
+// logSoftmax writes log softmax(x) to out in float64 and reports whether
+// every logit was finite.
+func logSoftmax(out []float64, x []float32) bool {
+	mx := math.Inf(-1)
+	for _, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return false
+		}
+		mx = math.Max(mx, float64(v))
+	}
+	var sum float64
+	for _, v := range x {
+		sum += math.Exp(float64(v) - mx)
+	}
+	lse := mx + math.Log(sum)
+	for i, v := range x {
+		out[i] = float64(v) - lse
+	}
+	return true
+}
+
+// argmax returns the index of the largest value, the lowest on ties.
+func argmax(x []float32) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// Options tune Run.
+type Options struct {
+	// Progress, when set, is called after each step with the steps done
+	// and the total.
+	Progress func(done, total int)
+}
+
+// Run feeds tokens to both models from the zero state and compares every
+// step (see the package comment for what is computed). The models must
+// have the same number of output rows and the same tokenizer.
+func Run(ref, quant *runtime.Model, tokens []int, opt Options) (Result, error) {
+	if err := Compatible(ref, quant); err != nil {
+		return Result{}, err
+	}
+	if len(tokens) == 0 {
+		return Result{}, errors.New("eval: no tokens")
+	}
+	for i, t := range tokens {
+		if t < 0 || t >= ref.Vocab {
+			return Result{}, fmt.Errorf("eval: token %d (position %d) outside the model's %d rows", t, i, ref.Vocab)
+		}
+	}
+	cr, sr := ref.NewContext(), ref.NewState()
+	cq, sq := quant.NewContext(), quant.NewState()
+	var c Comparison
+	for i, t := range tokens {
+		if i > 0 {
+			if err := c.Next(t); err != nil {
+				return Result{}, err
+			}
+		}
+		lr, err := cr.Forward(sr, t)
+		if err != nil {
+			return Result{}, fmt.Errorf("reference model, position %d: %w", i, err)
+		}
+		lq, err := cq.Forward(sq, t)
+		if err != nil {
+			return Result{}, fmt.Errorf("quantized model, position %d: %w", i, err)
+		}
+		if err := c.Add(lr, lq); err != nil {
+			return Result{}, err
+		}
+		if opt.Progress != nil {
+			opt.Progress(i+1, len(tokens))
+		}
+	}
+	return c.Result(), nil
+}
+
+// Compatible checks that two models can be compared: same output rows and
+// the same vocabulary, token by token.
+func Compatible(ref, quant *runtime.Model) error {
+	if ref.Vocab != quant.Vocab {
+		return fmt.Errorf("eval: the models have %d and %d output rows", ref.Vocab, quant.Vocab)
+	}
+	return SameTokenizer(ref.Tokenizer, quant.Tokenizer)
+}
+
+// SameTokenizer reports an error naming the first id where a and b differ.
+// Trailing holes (padding) do not count.
+func SameTokenizer(a, b *tokenizer.Tokenizer) error {
+	n := max(a.Size(), b.Size())
+	for id := 0; id < n; id++ {
+		ta, tb := a.Token(id), b.Token(id)
+		if !bytes.Equal(ta, tb) {
+			return fmt.Errorf("eval: the models' tokenizers differ at id %d (%q vs %q)", id, ta, tb)
+		}
+	}
+	return nil
+}
+
+// Tokenize is the reference model's encoding of text.
+func Tokenize(m *runtime.Model, text []byte) []int {
+	ids := m.Tokenizer.Encode(text)
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		out[i] = int(id)
+	}
+	return out
+}
+
+// BitsPerWeight is 8 × tensor bytes / tensor elements over the whole file.
+func BitsPerWeight(m *runtime.Model) float64 {
+	var elems uint64
+	for i := range m.File.Tensors {
+		elems += m.File.Tensors[i].Elements()
+	}
+	if elems == 0 {
+		return math.NaN()
+	}
+	return 8 * float64(m.WeightBytes()) / float64(elems)
+}
