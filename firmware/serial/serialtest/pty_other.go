@@ -1,0 +1,5 @@
+//go:build !linux
+
+package serialtest
+
+func open() (*PTY, error) { return nil, ErrUnavailable }
