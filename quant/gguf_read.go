@@ -22,6 +22,12 @@ const (
 	maxKVs     = 1 << 20
 	maxDims    = 4
 	maxDepth   = 4
+	// maxValueElems bounds the elements of all arrays kept as []Value
+	// (bool, 16-bit, float64 and nested arrays) in one file. Each costs 24
+	// bytes in memory for as little as 1 in the file, so without a bound a
+	// file of bool arrays would allocate 24 times its size. Real files use
+	// none of these array types for anything large.
+	maxValueElems = 1 << 20
 )
 
 // ErrNotGGUF means the file does not start with the GGUF magic.
@@ -213,11 +219,16 @@ func Parse(data []byte) (*File, error) {
 		g.Tensors = append(g.Tensors, t)
 	}
 	g.DataOffset = alignUp(uint64(r.off), g.Alignment)
+	// The extent is checked by subtraction: a hostile size near 2^64 makes
+	// offset+size wrap around to a small number that would pass a sum check.
+	var avail uint64 // bytes of the data section present in the file
+	if g.DataOffset <= g.Size {
+		avail = g.Size - g.DataOffset
+	}
 	for i := range g.Tensors {
 		t := &g.Tensors[i]
-		end := g.DataOffset + t.Offset + t.Size
-		if t.Offset > g.Size || end < t.Offset || end > g.Size {
-			return nil, fmt.Errorf("tensor %s: data [%d, %d) lies beyond the end of the file (%d bytes): truncated file", t.Name, g.DataOffset+t.Offset, end, g.Size)
+		if t.Offset > avail || t.Size > avail-t.Offset {
+			return nil, fmt.Errorf("tensor %s: %d bytes at data offset %d lie beyond the end of the file (%d bytes of tensor data): truncated file", t.Name, t.Size, t.Offset, avail)
 		}
 	}
 	return g, nil
@@ -294,9 +305,10 @@ func (g *File) U16(t *TensorInfo) ([]uint16, error) {
 // reader is a bounds-checked little-endian cursor over the header bytes.
 // The first error sticks; later reads return zero values.
 type reader struct {
-	buf []byte
-	off int
-	err error
+	buf    []byte
+	off    int
+	err    error
+	values int // []Value elements allocated so far (see maxValueElems)
 }
 
 var errTruncated = errors.New("unexpected end of file")
@@ -475,6 +487,9 @@ func (r *reader) array(et ValueType, n int, depth int) (any, error) {
 	}
 	// Rarely used element types (bool, 16-bit, float64, nested arrays) are
 	// kept as []Value.
+	if r.values += n; r.values > maxValueElems {
+		return nil, fmt.Errorf("arrays of %s hold more than %d elements in all (corrupt file?)", et, maxValueElems)
+	}
 	s := make([]Value, n)
 	for i := range s {
 		v, err := r.value(et, depth+1)
