@@ -22,6 +22,9 @@ func QuantizeQ8(q []int8, d []float32, x []float32) { quantizeQ8(q, d, x) }
 
 func quantizeQ8Generic(q []int8, d []float32, x []float32) {
 	nb := len(x) / QK
+	if nb == 0 {
+		return
+	}
 	_ = q[nb*QK-1]
 	_ = d[nb-1]
 	for b := 0; b < nb; b++ {

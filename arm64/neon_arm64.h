@@ -64,6 +64,10 @@
 #define XTN_8B(d, n) NEON_RR(0x0e212800, d, n)
 // XTN2 Vd.16B, Vn.8H
 #define XTN2_16B(d, n) NEON_RR(0x4e212800, d, n)
+// UZP1 Vd.8H, Vn.8H, Vm.8H (even halves: the low 16 bits of each 32-bit lane of n, then of m)
+#define UZP1_8H(d, n, m) NEON_RRR(0x4e401800, d, n, m)
+// UZP1 Vd.16B, Vn.16B, Vm.16B (even bytes)
+#define UZP1_16B(d, n, m) NEON_RRR(0x4e001800, d, n, m)
 // UMAXV Bd, Vn.16B
 #define UMAXV_B(d, n) NEON_RR(0x6e30a800, d, n)
 

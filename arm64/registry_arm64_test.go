@@ -8,6 +8,10 @@ import "testing"
 // the assembly (a wrong build tag, a renamed file) fails here instead of
 // passing every implementation test with the generic twin alone.
 var neonKernels = []string{
+	KernelQuantizeQ8,
+	KernelDotF32,
+	KernelMatVecF32,
+	KernelMatVecF16,
 	KernelMatVecQ8_0,
 	KernelMatVecQ4_0,
 }

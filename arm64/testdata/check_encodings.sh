@@ -42,6 +42,8 @@ SSHR_16B(1, 2, 4)|sshr	v1.16b, v2.16b, #4
 SSHR_16B(1, 2, 1)|sshr	v1.16b, v2.16b, #1
 XTN_8B(1, 2)|xtn	v1.8b, v2.8h
 XTN2_16B(1, 2)|xtn2	v1.16b, v2.8h
+UZP1_8H(1, 2, 3)|uzp1	v1.8h, v2.8h, v3.8h
+UZP1_16B(1, 2, 3)|uzp1	v1.16b, v2.16b, v3.16b
 UMAXV_B(1, 2)|umaxv	b1, v2.16b
 SCVTF_4S(1, 2)|scvtf	v1.4s, v2.4s
 FCVTL_4S(1, 2)|fcvtl	v1.4s, v2.4h

@@ -4,6 +4,7 @@
 # difference method: (count with N2 calls − count with N1 calls) / (N2 − N1).
 #
 # usage: kernel_insns.sh [-cpu CPU] [-t T] [-n1 N1] [-n2 N2] KERNEL SHAPE [IMPL]
+#   (default N2: about 20 M weights of work more than N1)
 #   KERNEL  a registry name: MatVecQ8_0, MatMulQ4_0, WKV7, ...
 #   SHAPE   rows x cols, e.g. 768x768 (vector kernels: 1x768, 1x64; WKV7: 64x64)
 #   IMPL    generic | neon | neon-dotprod (default: what the CPU selects)
@@ -11,7 +12,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 insn=${QEMU_INSN_DIR:-$here/../../shared/tools/qemu-insn}
-cpu=max t=1 n1=2 n2=12
+cpu=max t=1 n1=2 n2=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-cpu) cpu=$2; shift 2 ;;
@@ -22,6 +23,13 @@ while [ $# -gt 0 ]; do
 	esac
 done
 kernel=${1:?kernel}; shape=${2:?shape}; impl=${3:-}
+rows=${shape%x*} cols=${shape#*x}
+# Enough calls that the Go runtime's background noise (a few thousand
+# instructions per run) is small against the difference.
+if [ -z "$n2" ]; then
+	n2=$((n1 + 20000000 / (rows * cols * t)))
+	[ "$n2" -ge $((n1 + 10)) ] || n2=$((n1 + 10))
+fi
 bin=${KERNEL_INSNS_BIN:-$(mktemp -d)/arm64.test}
 if [ ! -x "$bin" ]; then
 	(cd "$here" && GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go test -c -o "$bin" .)
@@ -33,6 +41,5 @@ count() {
 }
 a=$(count "$n1")
 b=$(count "$n2")
-rows=${shape%x*} cols=${shape#*x}
 awk -v a="$a" -v b="$b" -v n="$((n2 - n1))" -v w="$((rows * cols * t))" -v k="$kernel" -v s="$shape" -v i="${impl:-default}" -v c="$cpu" -v t="$t" \
 	'BEGIN { per = (b - a) / n; printf "%s %s T=%d %s cpu=%s: %.0f insns/call, %.4f insns/weight\n", k, s, t, i, c, per, per / w }'
