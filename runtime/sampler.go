@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -8,187 +9,316 @@ import (
 
 // SamplerOptions are the knobs of the official RWKV sampler
 // (PIPELINE.sample_logits and the penalties of PIPELINE.generate in the
-// `rwkv` pip package).
+// `rwkv` pip package, BlinkDL/ChatRWKV rwkv_pip_package/src/rwkv/utils.py).
 type SamplerOptions struct {
-	Temperature float32 // 0 = greedy
-	TopP        float32 // nucleus mass kept, 0..1
+	Temperature float32 // 0 = greedy (the official code: T 1 with top-p 0)
+	TopP        float32 // nucleus mass kept, 0..1; 1 keeps every token
 	TopK        int     // 0 = no limit
-	Presence    float32 // subtracted once a token has appeared
+	Presence    float32 // subtracted from a token's logit once it has appeared
 	Frequency   float32 // subtracted per (decayed) occurrence
-	Decay       float32 // occurrences are multiplied by this after every token
-	Seed        uint64
+	Decay       float32 // occurrences are multiplied by this after every token (0 = 1, no decay)
+	Seed        uint64  // seeds the random source when the Sampler is made (NewSampler) or reseeded (Sampler.Seed)
 }
 
-// DefaultSampler is the official chat setting.
+// DefaultSampler is the official chat setting (ChatRWKV API_DEMO_CHAT.py).
 var DefaultSampler = SamplerOptions{Temperature: 1.0, TopP: 0.3, Presence: 0.5, Frequency: 0.5, Decay: 0.996}
 
-// Sampler draws tokens from logits. Its buffers are allocated once.
+// Sampler draws tokens from logits and keeps the penalty history of one
+// generation. Its buffers are allocated once; Sample allocates nothing.
 type Sampler struct {
 	Opt        SamplerOptions
 	rng        *rand.Rand
 	probs      []float32
 	order      []int32
 	occurrence []float32 // decayed count per token
-	seen       []int32   // tokens with a non-zero occurrence
+	present    []bool    // token has occurred (even with weight 0: it still pays the presence penalty)
+	seen       []int32   // the tokens with present set, in order of first appearance
+
+	keys        []uint64 // candidates packed for sorting
+	bucketMass  [2048]float64
+	bucketCount [2048]int32
 }
 
 // NewSampler makes a sampler for a vocabulary of n logits.
 func NewSampler(n int, opt SamplerOptions) *Sampler {
-	return &Sampler{
+	s := &Sampler{
 		Opt:        opt,
-		rng:        rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15)),
 		probs:      make([]float32, n),
 		order:      make([]int32, n),
+		keys:       make([]uint64, 0, n),
 		occurrence: make([]float32, n),
+		present:    make([]bool, n),
+		seen:       make([]int32, 0, n),
 	}
+	s.Seed(opt.Seed)
+	return s
 }
 
-// Reset forgets the penalty history (a new conversation).
+// Seed restarts the random source: the same seed, options and logits give
+// the same tokens.
+func (s *Sampler) Seed(seed uint64) {
+	s.Opt.Seed = seed
+	s.rng = rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+}
+
+// Reset forgets the penalty history (a new reply: the official chat loop
+// and PIPELINE.generate both start every reply with no occurrences).
 func (s *Sampler) Reset() {
 	for _, t := range s.seen {
 		s.occurrence[t] = 0
+		s.present[t] = false
 	}
 	s.seen = s.seen[:0]
 }
 
-// Penalize applies the presence and frequency penalties to logits in place.
+// Penalize applies the presence and frequency penalties to logits in place:
+// every token that has occurred loses Presence + occurrence·Frequency.
 func (s *Sampler) Penalize(logits []float32) {
 	for _, t := range s.seen {
-		logits[t] -= s.Opt.Presence + s.occurrence[t]*s.Opt.Frequency
+		if int(t) < len(logits) {
+			logits[t] -= s.Opt.Presence + s.occurrence[t]*s.Opt.Frequency
+		}
 	}
 }
 
-// Observe records a generated token for the penalties: every count decays,
-// then the token's count grows by one (by zero for whitespace and digits,
-// which the official generator does not penalise; pass weight accordingly).
+// Observe records a generated token for the penalties, in the official
+// order: every existing count decays, then the token's count grows by
+// weight. A token observed with weight 0 still counts as present.
 func (s *Sampler) Observe(token int, weight float32) {
+	if token < 0 || token >= len(s.occurrence) {
+		return
+	}
 	decay := s.Opt.Decay
 	if decay == 0 {
 		decay = 1
 	}
-	for _, t := range s.seen {
-		s.occurrence[t] *= decay
+	if decay != 1 {
+		for _, t := range s.seen {
+			s.occurrence[t] *= decay
+		}
 	}
-	if s.occurrence[token] == 0 && weight != 0 {
+	if !s.present[token] {
+		s.present[token] = true
 		s.seen = append(s.seen, int32(token))
 	}
 	s.occurrence[token] += weight
 }
 
-// Sample draws a token: softmax → top-p → top-k → probabilities^(1/T) →
-// renormalise → draw. Temperature 0 keeps only the most likely token.
+// Occurrence is the decayed count of a token and whether it has occurred.
+func (s *Sampler) Occurrence(token int) (count float32, present bool) {
+	if token < 0 || token >= len(s.occurrence) {
+		return 0, false
+	}
+	return s.occurrence[token], s.present[token]
+}
+
+// PenaltyWeights says how much one occurrence of a token (its bytes)
+// counts for the penalties.
+type PenaltyWeights func(token []byte) float32
+
+// GenerateWeights is the rule of the official PIPELINE.generate: a token
+// whose text is a substring of " \t0123456789" (a space, a tab, digits)
+// counts 0 (it still pays the presence penalty); every other token counts 1.
+// The official chat loop counts every token 1 (a nil PenaltyWeights).
+func GenerateWeights(tok []byte) float32 {
+	if bytes.Contains([]byte(" \t0123456789"), tok) {
+		return 0
+	}
+	return 1
+}
+
+// Sample draws a token as PIPELINE.sample_logits does: softmax (float32) →
+// top-p → top-k → probabilities^(1/T) → renormalise → draw.
+//
+//   - Temperature 0 means T 1 with top-p 0: only the most likely token
+//     survives (several, drawn uniformly, if they tie exactly).
+//   - Top-p: the probabilities are sorted in decreasing order and summed
+//     (float32, in that order); the cutoff is the probability at the first
+//     position where the sum is ≥ top-p, or the largest probability if the
+//     sum never gets there (numpy's argmax of an all-false array is 0).
+//     Every token below the cutoff is dropped; ties with it are kept.
+//     Top-p ≥ 1 keeps every token: the official result there depends on
+//     whether float32 rounding lets the sum reach exactly 1.
+//   - Top-k keeps the k most probable tokens (among equal probabilities the
+//     lower ids, where numpy's unstable argsort leaves the order open).
+//   - The power 1/T is taken of p/max(p): the same distribution after
+//     renormalising, without the float32 underflow that makes the official
+//     code divide 0 by 0 at small temperatures.
+//
+// Logits with no finite maximum (all NaN or −Inf) give Argmax.
 func (s *Sampler) Sample(logits []float32) int {
+	kept, sum := s.weigh(logits)
+	if kept == nil {
+		return Argmax(logits)
+	}
+	u := s.rng.Float64() * sum
+	var acc float64
+	for _, id := range kept {
+		acc += float64(s.probs[id])
+		if u < acc {
+			return int(id)
+		}
+	}
+	return int(kept[len(kept)-1])
+}
+
+// Probabilities writes to dst (len(logits) values) the distribution Sample
+// draws from: zero for every dropped token. It returns false, with dst
+// untouched, for logits Sample answers with Argmax.
+func (s *Sampler) Probabilities(dst, logits []float32) bool {
+	kept, sum := s.weigh(logits)
+	if kept == nil {
+		return false
+	}
+	clear(dst)
+	for _, id := range kept {
+		dst[id] = float32(float64(s.probs[id]) / sum)
+	}
+	return true
+}
+
+// weigh runs every step of Sample but the draw: it returns the ids kept,
+// most probable first (the draw walks them in that order; numpy walks
+// the whole vector in id order: the same distribution), with their unnormalised weights in s.probs, and the
+// sum of the weights; nil when there is nothing to draw from.
+func (s *Sampler) weigh(logits []float32) (kept []int32, sum float64) {
+	p := s.probs[:len(logits)]
+	if len(p) == 0 || !softmax(p, logits) {
+		return nil, 0
+	}
+	return s.weighProbabilities(p)
+}
+
+// weighProbabilities is weigh after the softmax: p (s.probs) holds the
+// probabilities.
+func (s *Sampler) weighProbabilities(p []float32) (kept []int32, sum float64) {
 	temp, topP := s.Opt.Temperature, s.Opt.TopP
 	if temp <= 0 {
 		temp, topP = 1, 0
 	}
-	p := s.probs[:len(logits)]
-	softmax(p, logits)
+	order := s.candidates(p, topP, s.Opt.TopK)
 
-	// The nucleus cutoff is the probability of the first token, in order of
-	// decreasing probability, at which the cumulative mass reaches top_p;
-	// everything below it is dropped (ties kept). Sorting all V tokens per
-	// step is the slow part of sampling, so only a candidate set that is
-	// sure to contain the nucleus is sorted: the tokens above a threshold
-	// whose total mass already reaches top_p.
-	order := s.nucleusCandidates(p, topP)
-	var cum float32
-	cutoff := p[order[0]]
-	for _, id := range order {
-		cum += p[id]
-		if cum >= topP {
-			cutoff = p[id]
-			break
-		}
-	}
-	for i, v := range p {
-		if v < cutoff {
-			p[i] = 0
-		}
-	}
-	if k := s.Opt.TopK; k > 0 && k < len(order) {
-		for _, id := range order[k:] {
-			p[id] = 0
-		}
-	}
-	var sum float64
-	inv := float64(1 / temp)
-	for i, v := range p {
-		if v == 0 {
-			continue
-		}
-		if temp != 1 {
-			v = float32(math.Pow(float64(v), inv))
-			p[i] = v
-		}
-		sum += float64(v)
-	}
-	if sum == 0 || math.IsNaN(sum) {
-		return int(order[0])
-	}
-	u := s.rng.Float64() * sum
-	var acc float64
-	last := int(order[0])
-	for i, v := range p {
-		if v == 0 {
-			continue
-		}
-		acc += float64(v)
-		last = i
-		if u < acc {
-			return i
-		}
-	}
-	return last
-}
-
-// nucleusCandidates returns, sorted by decreasing probability (ties by
-// id), a prefix of all token ids in that order whose mass reaches topP, or
-// every id if none does.
-func (s *Sampler) nucleusCandidates(p []float32, topP float32) []int32 {
-	var maxP float32
-	for _, v := range p {
-		maxP = max(maxP, v)
-	}
-	t := maxP
-	var order []int32
-	for {
-		order = s.order[:0]
-		var mass float32
-		for i, v := range p {
-			if v >= t {
-				order = append(order, int32(i))
-				mass += v
+	cutoff := float32(0) // top-p ≥ 1: keep everything
+	if topP < 1 {
+		reached := false
+		var cum float32
+		for _, id := range order {
+			cum += p[id]
+			if cum >= topP {
+				cutoff, reached = p[id], true
+				break
 			}
 		}
-		if mass >= topP || t == 0 {
+		if !reached && len(order) == len(p) {
+			cutoff = p[order[0]] // numpy: argmax(all false) = 0
+		}
+		// Not reached inside a top-k candidate set: the cutoff lies
+		// beyond it, below every candidate, and top-k decides.
+	}
+	// Every token outside order is below the cutoff or outside the top k
+	// (candidates guarantees it); only order needs looking at. The tokens
+	// kept are a prefix of it.
+	n := len(order)
+	if s.Opt.TopK > 0 && s.Opt.TopK < n {
+		n = s.Opt.TopK
+	}
+	for n > 1 && p[order[n-1]] < cutoff {
+		n--
+	}
+	kept = order[:n]
+	maxP := float64(p[kept[0]])
+	inv := 1 / float64(temp)
+	for _, id := range kept {
+		if temp != 1 {
+			p[id] = float32(math.Pow(float64(p[id])/maxP, inv))
+		}
+		sum += float64(p[id])
+	}
+	if !(sum > 0) {
+		return nil, 0
+	}
+	return kept, sum
+}
+
+// candidates returns token ids sorted by decreasing probability (ties by
+// increasing id): a prefix of that order long enough to decide the
+// sample. Sorting all V tokens per step is the slow part of sampling, so
+// only the most probable tokens are sorted: a histogram of the
+// probabilities (buckets of 1/8 octave) finds the threshold above which
+// they hold top-p of the mass (or, with top-k, at least k tokens: then the
+// nucleus can only be cut inside them or lies beyond the k-th token and
+// top-k decides). Every token left out has a lower probability than every
+// token in the result.
+func (s *Sampler) candidates(p []float32, topP float32, topK int) []int32 {
+	clear(s.bucketMass[:])
+	clear(s.bucketCount[:])
+	for _, v := range p {
+		b := bucketOf(v)
+		s.bucketMass[b] += float64(v)
+		s.bucketCount[b]++
+	}
+	threshold, n, cum := 0, 0, 0.0
+	for b := len(s.bucketMass) - 1; b > 0; b-- {
+		cum += s.bucketMass[b]
+		n += int(s.bucketCount[b])
+		if n > 0 && ((topP < 1 && cum >= float64(topP)) || (topK > 0 && n >= topK)) {
+			threshold = b - 1 // a bucket of margin: the float32 sum may round lower
 			break
 		}
-		if t *= 1.0 / 16; t < 1e-30 {
-			t = 0
+	}
+	order := s.collect(p, threshold)
+	if topP < 1 && threshold > 0 && !(topK > 0 && len(order) >= topK) {
+		// Make sure the float32 sum in sorted order gets to top-p inside
+		// the candidates, or fall back to every token.
+		var sum float32
+		for _, id := range order {
+			sum += p[id]
+		}
+		if sum < topP {
+			order = s.collect(p, 0)
 		}
 	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		switch {
-		case p[a] > p[b]:
-			return -1
-		case p[a] < p[b]:
-			return 1
+	return order
+}
+
+// bucketOf maps a probability (≥ 0) to its histogram bucket: the exponent
+// and the top 3 bits of the mantissa, monotone in the value.
+func bucketOf(v float32) uint32 { return math.Float32bits(v) >> 20 & 0x7ff }
+
+// collect sorts the ids of the tokens in buckets ≥ threshold by decreasing
+// probability, ties by increasing id. Each is packed with its probability
+// into one uint64 so that a plain integer sort orders them: the bits of a
+// non-negative float32 order like the value, complemented for decreasing.
+func (s *Sampler) collect(p []float32, threshold int) []int32 {
+	keys := s.keys[:0]
+	for i, v := range p {
+		if int(bucketOf(v)) >= threshold {
+			keys = append(keys, uint64(^math.Float32bits(v))<<32|uint64(i))
 		}
-		return 0
-	})
+	}
+	slices.Sort(keys)
+	order := s.order[:len(keys)]
+	for i, k := range keys {
+		order[i] = int32(uint32(k))
+	}
 	return order
 }
 
 // softmax writes the softmax of x to p, in float32 like the official code.
-func softmax(p, x []float32) {
+// It reports false when x has no finite maximum.
+func softmax(p, x []float32) bool {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
-		m = max(m, v)
+		if v > m {
+			m = v
+		}
+	}
+	if math.IsInf(float64(m), 0) || math.IsNaN(float64(m)) {
+		return false
 	}
 	var sum float32
 	for i, v := range x {
-		e := float32(math.Exp(float64(v - m)))
+		e := expNonPositive(v - m)
 		p[i] = e
 		sum += e
 	}
@@ -196,15 +326,45 @@ func softmax(p, x []float32) {
 	for i := range p {
 		p[i] *= inv
 	}
+	return true
 }
 
-// Argmax returns the index of the largest value (the first on ties).
+// Argmax returns the index of the largest value (the first on ties; NaN
+// never wins).
 func Argmax(x []float32) int {
 	best := 0
 	for i, v := range x {
-		if v > x[best] {
+		if v > x[best] || x[best] != x[best] {
 			best = i
 		}
 	}
 	return best
+}
+
+// expNonPositive is e^x for x ≤ 0 in float32 (relative error ~1e-7; 0 for
+// x < −87, where the result would be subnormal, and for NaN). The softmax
+// over a 65536-token vocabulary is most of a sampling step, and math.Exp
+// works in float64 for precision the sampler has no use for.
+func expNonPositive(x float32) float32 {
+	if !(x >= -87) { // also NaN
+		return 0
+	}
+	// e^x = 2^n · e^r with n = round(x / ln 2), |r| ≤ ln 2 / 2; ln 2 split
+	// in two parts so that r = x − n·ln 2 is exact enough.
+	const (
+		log2e = 1.44269504088896341
+		ln2Hi = 0.693359375
+		ln2Lo = -2.12194440e-4
+	)
+	n := float32(int32(x*log2e - 0.5)) // x ≤ 0: rounds to nearest
+	r := x - n*ln2Hi - n*ln2Lo
+	// Taylor-like minimax polynomial of e^r on [−ln 2/2, ln 2/2].
+	p := float32(1.9875691500e-4)
+	p = p*r + 1.3981999507e-3
+	p = p*r + 8.3334519073e-3
+	p = p*r + 4.1665795894e-2
+	p = p*r + 1.6666665459e-1
+	p = p*r + 5.0000001201e-1
+	e := p*r*r + r + 1
+	return e * math.Float32frombits(uint32(int32(n)+127)<<23)
 }
