@@ -12,6 +12,7 @@ var neonKernels = []string{
 	KernelDotF32,
 	KernelMatVecF32,
 	KernelMatVecF16,
+	KernelWKV7,
 	KernelMatVecQ8_0,
 	KernelMatVecQ4_0,
 }
