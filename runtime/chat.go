@@ -1,0 +1,197 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// The G1 chat template (RWKV-7 "G1" models, DESIGN §8):
+//
+//	System: …\n\n            (optional, once, at the start)
+//	User: …\n\nAssistant:    (" <think" appended in think mode)
+//	 reply…\n\n              (generated; the reply ends at "\n\n")
+const (
+	EndOfTurn = "\n\n" // a reply ends here; turns are separated by it
+	thinkOpen = " <think"
+)
+
+var newlineRuns = regexp.MustCompile(`\n+`)
+
+// CleanChatText prepares a message for the template as the official chat
+// does: "\r\n" becomes "\n", runs of newlines become one (a blank line
+// would read as the end of the turn), and the text is trimmed.
+func CleanChatText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return newlineRuns.ReplaceAllString(strings.TrimSpace(s), "\n")
+}
+
+// SystemSegment is the template's system line: "System: TEXT\n\n" (the
+// text cleaned), or "" for no text.
+func SystemSegment(system string) string {
+	system = CleanChatText(system)
+	if system == "" {
+		return ""
+	}
+	return "System: " + system + EndOfTurn
+}
+
+// UserSegment is one user turn and the start of the assistant's:
+// "User: TEXT\n\nAssistant:", with " <think" in think mode.
+func UserSegment(user string, think bool) string {
+	s := "User: " + CleanChatText(user) + EndOfTurn + "Assistant:"
+	if think {
+		s += thinkOpen
+	}
+	return s
+}
+
+// AssistantPrefix is what the prompt ends with, for display: "Assistant:"
+// or "Assistant: <think".
+func AssistantPrefix(think bool) string {
+	if think {
+		return "Assistant:" + thinkOpen
+	}
+	return "Assistant:"
+}
+
+// ChatPrompt is the G1 prompt for one exchange: the system segment (if
+// any) followed by the user segment. Feed it to a state that ends at a turn
+// boundary (the zero state, or one after a reply's "\n\n"); the model's
+// reply follows, ending with "\n\n".
+func ChatPrompt(system, user string, think bool) string {
+	return SystemSegment(system) + UserSegment(user, think)
+}
+
+// ReplySegment is how an assistant message of the history is written back
+// into the template: the reply as the model generated it after
+// "Assistant:" and the end of the turn. The model puts a space before its
+// reply; a message that does not start with one gets it, so that a reply
+// shown without its first space (ReplyText) renders back as it was made.
+func ReplySegment(content string) string {
+	return " " + content + EndOfTurn
+}
+
+// ReplyText is the text of a generated reply for display or an API: the
+// model's leading space removed (ReplySegment puts it back).
+func ReplyText(generated string) string { return strings.TrimPrefix(generated, " ") }
+
+// ErrEmptyMessage is returned for a message with nothing left after
+// cleaning.
+var ErrEmptyMessage = errors.New("empty message")
+
+// ChatOptions configure a Chat.
+type ChatOptions struct {
+	System    string // fed before the first message of a conversation that starts from the zero state
+	Think     bool   // end each prompt with "Assistant: <think"
+	Sampler   SamplerOptions
+	MaxTokens int                   // per reply; 0 = until "\n\n"
+	Progress  func(done, total int) // called while a prompt is read
+}
+
+// Chat is one conversation with a model: its state, and what a reset goes
+// back to. A Chat is used by one goroutine at a time.
+type Chat struct {
+	Model *Model
+	Opt   ChatOptions
+	Gen   *Generator
+
+	state  *State
+	logits []float32 // after the state's last token, nil if unknown
+	start  *State    // what Reset returns to
+	before *State    // the state before the current turn, to undo a cancelled prompt
+}
+
+// NewChat starts a conversation from the zero state.
+func (m *Model) NewChat(opt ChatOptions) *Chat {
+	return &Chat{Model: m, Opt: opt, Gen: m.NewGenerator(opt.Sampler), state: m.NewState(), start: m.NewState(), before: m.NewState()}
+}
+
+// State is the conversation's current state (owned by the Chat).
+func (c *Chat) State() *State { return c.state }
+
+// Logits are the model's output after the state's last token, or nil.
+func (c *Chat) Logits() []float32 { return c.logits }
+
+// SetStart makes s (copied) both the current state and what Reset returns
+// to: a conversation continued from a saved state. logits may be nil.
+func (c *Chat) SetStart(s *State, logits []float32) error {
+	if len(s.Floats()) != len(c.state.Floats()) {
+		return fmt.Errorf("the state does not belong to this model")
+	}
+	c.start.CopyFrom(s)
+	c.state.CopyFrom(s)
+	c.logits = append(c.logits[:0:0], logits...)
+	if logits == nil {
+		c.logits = nil
+	}
+	return nil
+}
+
+// Reset returns to the start of the conversation.
+func (c *Chat) Reset() {
+	c.state.CopyFrom(c.start)
+	c.logits = nil
+}
+
+// Save writes the current state (with its logits) to a state file.
+func (c *Chat) Save(path string) error { return SaveState(path, c.Model, c.state, c.logits) }
+
+// Load replaces the current state with a state file's; Reset still goes
+// back to the start.
+func (c *Chat) Load(path string) error {
+	s, logits, err := LoadState(path, c.Model)
+	if err != nil {
+		return err
+	}
+	c.state.CopyFrom(s)
+	c.logits = logits
+	return nil
+}
+
+// Reply feeds the user's message (with the system segment first if the
+// conversation is at the zero state) and streams the reply to emit. The
+// reply stops at "\n\n", at MaxTokens, or when ctx is cancelled; in every
+// case the state ends at a turn boundary, ready for the next message: a
+// reply cut short is closed with "\n\n", and a prompt cancelled before the
+// reply began is undone. Token 0 (end of text) is never drawn.
+func (c *Chat) Reply(ctx context.Context, user string, emit func([]byte) error) (Stats, error) {
+	if CleanChatText(user) == "" {
+		return Stats{}, ErrEmptyMessage
+	}
+	prompt := UserSegment(user, c.Opt.Think)
+	if c.state.Tokens == 0 {
+		prompt = SystemSegment(c.Opt.System) + prompt
+	}
+	ids := c.Model.Tokenizer.Encode([]byte(prompt))
+	c.before.CopyFrom(c.state)
+	opt := GenerateOptions{
+		MaxTokens:    c.Opt.MaxTokens,
+		Sampler:      c.Opt.Sampler,
+		Stop:         [][]byte{[]byte(EndOfTurn)},
+		BanEndOfText: true,
+		Progress:     c.Opt.Progress,
+	}
+	st, err := c.Gen.Generate(ctx, c.state, ids, nil, opt, emit)
+	if err == nil && st.StopReason == StopCancelled && c.state.Tokens < c.before.Tokens+int64(len(ids)) {
+		// Cancelled while reading the prompt: as if it was never sent.
+		c.state.CopyFrom(c.before)
+		return st, nil
+	}
+	c.logits = c.Gen.Logits()
+	if err != nil {
+		return st, err
+	}
+	if st.StopReason != StopString {
+		// Close the turn, so that the next "User:" follows a blank line.
+		logits, ferr := c.Gen.Feed(context.Background(), c.state, c.Model.Tokenizer.Encode([]byte(EndOfTurn)), nil)
+		if ferr != nil {
+			return st, ferr
+		}
+		c.logits = logits
+	}
+	return st, nil
+}
