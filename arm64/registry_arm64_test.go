@@ -13,6 +13,7 @@ var neonKernels = []string{
 	KernelMatVecF32,
 	KernelMatVecF16,
 	KernelWKV7,
+	KernelLayerNorm,
 	KernelMatVecQ8_0,
 	KernelMatVecQ4_0,
 }
