@@ -309,6 +309,9 @@ func writeFileAtomic(path string, b []byte) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
 	if _, err = tmp.Write(b); err != nil {
 		return err
 	}

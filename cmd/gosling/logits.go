@@ -17,13 +17,16 @@ func init() {
 }
 
 func runLogits(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("logits -m MODEL --tokens 1,2,3 --out FILE [--state-raw DIR]",
-		"Feeds the tokens one by one (never batched) from the zero state and writes the\n"+
-			"logits after each token to FILE as little-endian float32, one row of V values\n"+
-			"per token (V = rows of the output matrix, padding included). --state-raw writes\n"+
-			"the final state as state_att_kv.bin, state_att_shift.bin and state_ffn_shift.bin\n"+
-			"in the layout of the reference fixtures.", stderr)
+	fs := newFlags("logits -m MODEL --tokens 1,2,3 --out FILE [--state-in F] [--state-out F] [--state-raw DIR]",
+		"Feeds the tokens one by one (never batched) from the zero state, or from the\n"+
+			"state saved in --state-in, and writes the logits after each token to FILE as\n"+
+			"little-endian float32, one row of V values per token (V = rows of the output\n"+
+			"matrix, padding included). Continuing a saved state gives the same bits as\n"+
+			"one uninterrupted run. --state-out saves the final state (a gosling state\n"+
+			"file); --state-raw writes it as state_att_kv.bin, state_att_shift.bin and\n"+
+			"state_ffn_shift.bin in the layout of the reference fixtures.", stderr)
 	mf := addModelFlags(fs.FlagSet)
+	sf := addStateFlags(fs.FlagSet)
 	tokens := fs.String("tokens", "", "comma-separated token ids, no spaces")
 	out := fs.String("out", "", "output `file` (a plain write; /dev/null works)")
 	stateRaw := fs.String("state-raw", "", "write the final state into this `directory`")
@@ -55,15 +58,19 @@ func runLogits(args []string, stdout, stderr io.Writer) error {
 			return usagef("--tokens: id %d is outside the model's %d rows", id, m.Vocab)
 		}
 	}
+	s, _, err := sf.load(m)
+	if err != nil {
+		return err
+	}
 	f, err := os.Create(*out)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	c := m.NewContext()
-	s := m.NewState()
+	var logits []float32
 	for _, id := range ids {
-		logits, err := c.Forward(s, id)
+		logits, err = c.Forward(s, id)
 		if err != nil {
 			f.Close()
 			return err
@@ -78,6 +85,9 @@ func runLogits(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := sf.save(stderr, m, s, logits); err != nil {
 		return err
 	}
 	if *stateRaw != "" {

@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"strings"
@@ -21,21 +23,19 @@ type samplerFlags struct {
 	temp, topP, presence, frequency, decay *float64
 	topK                                   *int
 	seed                                   *uint64
+	fs                                     *flag.FlagSet
 }
 
-func addSamplerFlags(fs interface {
-	Float64(string, float64, string) *float64
-	Int(string, int, string) *int
-	Uint64(string, uint64, string) *uint64
-}, def runtime.SamplerOptions) samplerFlags {
+func addSamplerFlags(fs *flag.FlagSet, def runtime.SamplerOptions) samplerFlags {
 	return samplerFlags{
+		fs:        fs,
 		temp:      fs.Float64("temp", float64(def.Temperature), "sampling temperature; 0 = greedy"),
 		topP:      fs.Float64("top-p", float64(def.TopP), "nucleus sampling: keep the most likely tokens up to this probability mass"),
 		topK:      fs.Int("top-k", def.TopK, "keep at most this many tokens (0 = no limit)"),
 		presence:  fs.Float64("presence", float64(def.Presence), "presence penalty"),
 		frequency: fs.Float64("frequency", float64(def.Frequency), "frequency penalty"),
 		decay:     fs.Float64("penalty-decay", float64(def.Decay), "penalty decay per token"),
-		seed:      fs.Uint64("seed", 0, "random seed"),
+		seed:      fs.Uint64("seed", 0, "random seed (default: a new one each run)"),
 	}
 }
 
@@ -43,6 +43,11 @@ func (f samplerFlags) options() (runtime.SamplerOptions, error) {
 	o := runtime.SamplerOptions{
 		Temperature: float32(*f.temp), TopP: float32(*f.topP), TopK: *f.topK,
 		Presence: float32(*f.presence), Frequency: float32(*f.frequency), Decay: float32(*f.decay), Seed: *f.seed,
+	}
+	seeded := false
+	f.fs.Visit(func(fl *flag.Flag) { seeded = seeded || fl.Name == "seed" })
+	if !seeded {
+		o.Seed = rand.Uint64()
 	}
 	switch {
 	case o.Temperature < 0:
@@ -64,9 +69,14 @@ var runDefaults = runtime.SamplerOptions{Temperature: 1.0, TopP: 0.85, Decay: 0.
 func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run [-m MODEL] [flags] PROMPT...",
 		"Reads PROMPT (the arguments joined by spaces; '-' reads standard input) and\n"+
-			"streams the model's continuation to standard output.", stderr)
+			"streams the model's continuation to standard output. Sampling and penalties are\n"+
+			"those of the official PIPELINE.generate (spaces and digits count 0 for the\n"+
+			"frequency penalty). --state-in continues a saved state: the PROMPT is read after\n"+
+			"it, and with no PROMPT generation continues from the logits the file carries\n"+
+			"(files saved by run, chat and logits do).", stderr)
 	mf := addModelFlags(fs.FlagSet)
 	sf := addSamplerFlags(fs.FlagSet, runDefaults)
+	stf := addStateFlags(fs.FlagSet)
 	maxTokens := fs.Int("max-tokens", 200, "stop after this many tokens (0 = until end of text)")
 	var stops stringList
 	fs.Var(&stops, "stop", "stop when the output contains this `text` (repeatable; \\n escapes allowed)")
@@ -75,7 +85,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) == 0 {
+	if len(pos) == 0 && *stf.in == "" {
 		return usagef("no prompt")
 	}
 	prompt := strings.Join(pos, " ")
@@ -96,17 +106,24 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	defer m.Close()
 
+	s, logits, err := stf.load(m)
+	if err != nil {
+		return err
+	}
 	ids := m.Tokenizer.Encode([]byte(prompt))
-	if len(ids) == 0 {
+	switch {
+	case len(ids) == 0 && len(pos) > 0:
 		return usagef("the prompt is empty")
+	case len(ids) == 0 && logits == nil:
+		return fmt.Errorf("%s holds no logits to continue from: give a PROMPT", *stf.in)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	g := m.NewGenerator(sopt)
-	s := m.NewState()
 	w := bufio.NewWriter(stdout)
-	opt := runtime.GenerateOptions{MaxTokens: *maxTokens, Sampler: sopt, Stop: stops.bytes(), Progress: newCountProgress(stderr, "reading prompt")}
-	st, err := g.Generate(ctx, s, ids, nil, opt, func(b []byte) error {
+	opt := runtime.GenerateOptions{MaxTokens: *maxTokens, Sampler: sopt, Weights: runtime.GenerateWeights,
+		Stop: stops.bytes(), Progress: newCountProgress(stderr, "reading prompt")}
+	st, err := g.Generate(ctx, s, ids, logits, opt, func(b []byte) error {
 		if _, err := w.Write(b); err != nil {
 			return err
 		}
@@ -115,6 +132,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	w.WriteString("\n")
 	w.Flush()
 	if err != nil && ctx.Err() == nil {
+		return err
+	}
+	if err := stf.save(stderr, m, s, g.Logits()); err != nil {
 		return err
 	}
 	if *stats {
