@@ -71,6 +71,13 @@
 // UMAXV Bd, Vn.16B
 #define UMAXV_B(d, n) NEON_RR(0x6e30a800, d, n)
 
+// --- loads ---
+
+// LD4 {Vt.S, Vt+1.S, Vt+2.S, Vt+3.S}[i], [Xn], #16: four words from Xn into
+// lane i of four consecutive registers (a transposing load). n is the
+// number of the general register (R7 → 7).
+#define LD4_S_LANE_P16(t, i, n) WORD $(0x0dffa000 | (((i)>>1)<<30) | (((i)&1)<<12) | ((n)<<5) | (t))
+
 // --- conversions ---
 
 // SCVTF Vd.4S, Vn.4S (int32 → float32, round to nearest)

@@ -45,6 +45,10 @@ XTN2_16B(1, 2)|xtn2	v1.16b, v2.8h
 UZP1_8H(1, 2, 3)|uzp1	v1.8h, v2.8h, v3.8h
 UZP1_16B(1, 2, 3)|uzp1	v1.16b, v2.16b, v3.16b
 UMAXV_B(1, 2)|umaxv	b1, v2.16b
+LD4_S_LANE_P16(0, 0, 7)|ld4	{v0.s-v3.s}[0], [x7], #16
+LD4_S_LANE_P16(0, 1, 7)|ld4	{v0.s-v3.s}[1], [x7], #16
+LD4_S_LANE_P16(4, 3, 12)|ld4	{v4.s-v7.s}[3], [x12], #16
+LD4_S_LANE_P16(28, 2, 25)|ld4	{v28.s-v31.s}[2], [x25], #16
 SCVTF_4S(1, 2)|scvtf	v1.4s, v2.4s
 FCVTL_4S(1, 2)|fcvtl	v1.4s, v2.4h
 FCVTL2_4S(1, 2)|fcvtl2	v1.4s, v2.8h

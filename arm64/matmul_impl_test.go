@@ -1,0 +1,185 @@
+package arm64
+
+import (
+	"math"
+	"testing"
+)
+
+// Every implementation of the MatMul (prefill) kernels: token t of the
+// result must equal the MatVec kernel of the same implementation for x_t
+// (bit for bit for the quantized kernels, whose float arithmetic per row
+// and token is the matvec's) and the generic twin within float tolerance;
+// nothing may be written outside the T runs of rows values, including the
+// gaps of a stride larger than rows.
+
+var mmTokenCounts = []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 17}
+var mmRowCounts = []int{1, 3, 4, 5, 8, 13}
+
+// guardedStrided returns an output of T runs of rows values with stride ld
+// and a check that every value outside the runs still holds the sentinel.
+func guardedStrided(t *testing.T, T, rows, ld int) ([]float32, func()) {
+	n := (T-1)*ld + rows
+	out, check := guardedF32(t, n, guardSentinel)
+	return out, func() {
+		t.Helper()
+		check()
+		for i, v := range out {
+			if i%ld >= rows && math.Float32bits(v) != math.Float32bits(guardSentinel) {
+				t.Fatalf("wrote %g at token %d, column %d: outside the %d rows", v, i/ld, i%ld, rows)
+			}
+		}
+	}
+}
+
+// useBoth installs impl for the MatMul kernel and its MatVec kernel
+// (falling back to the MatVec's generic twin when it lacks impl).
+func useBoth(t *testing.T, matVec, impl string) func() {
+	prev := Current(matVec)
+	if containsString(Implementations(matVec), impl) {
+		if err := Use(matVec, impl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func() { Use(matVec, prev) }
+}
+
+func testMatMulQ(t *testing.T, kernel, matVec string, q4 bool,
+	mm func(out []float32, ld int, w []byte, xq []int8, xd []float32, T int),
+	mv func(out []float32, w []byte, xq []int8, xd []float32),
+	mvGeneric func(out []float32, w []byte, xq []int8, xd []float32)) {
+	bs := BlockQ8_0
+	if q4 {
+		bs = BlockQ4_0
+	}
+	forEachImpl(t, kernel, func(t *testing.T, impl string) {
+		defer useBoth(t, matVec, impl)()
+		exact := Current(matVec) == impl
+		r := implRand(12)
+		for _, nb := range []int{1, 3, 7, 24} {
+			for _, rows := range mmRowCounts {
+				for _, T := range mmTokenCounts {
+					if nb == 24 && rows > 5 && T > 9 {
+						continue // keep the qemu run short
+					}
+					for _, pad := range []int{0, 3} {
+						ld := rows + pad
+						cols := nb * QK
+						w := qWeights(r, q4, rows, nb, func() uint16 { return randHalf(r, 5, 12) })
+						xq, xd := quantizedActs(1)(r, nb*T)
+						out, check := guardedStrided(t, T, rows, ld)
+						mm(out, ld, w, xq, xd, T)
+						check()
+						for tok := 0; tok < T; tok++ {
+							xt, dt := xq[tok*cols:(tok+1)*cols], xd[tok*nb:(tok+1)*nb]
+							same := make([]float32, rows)
+							mv(same, w, xt, dt)
+							gen := make([]float32, rows)
+							mvGeneric(gen, w, xt, dt)
+							for i := 0; i < rows; i++ {
+								got := out[tok*ld+i]
+								if exact && math.Float32bits(got) != math.Float32bits(same[i]) {
+									t.Fatalf("nb=%d rows=%d T=%d ld=%d: token %d row %d = %g, %s matvec %g", nb, rows, T, ld, tok, i, got, impl, same[i])
+								}
+								mag, abs := qBound(w[i*nb*bs:(i+1)*nb*bs], q4, xt, dt)
+								if !implClose(got, gen[i], 1e-5*mag+abs) {
+									t.Fatalf("nb=%d rows=%d T=%d: token %d row %d = %g, generic %g", nb, rows, T, tok, i, got, gen[i])
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestMatMulQ8_0Implementations(t *testing.T) {
+	testMatMulQ(t, KernelMatMulQ8_0, KernelMatVecQ8_0, false, MatMulQ8_0, MatVecQ8_0, matVecQ8_0Generic)
+}
+
+func TestMatMulQ4_0Implementations(t *testing.T) {
+	testMatMulQ(t, KernelMatMulQ4_0, KernelMatVecQ4_0, true, MatMulQ4_0, MatVecQ4_0, matVecQ4_0Generic)
+}
+
+func testMatMulF(t *testing.T, kernel, matVec string, half bool) {
+	forEachImpl(t, kernel, func(t *testing.T, impl string) {
+		defer useBoth(t, matVec, impl)()
+		r := implRand(13)
+		for _, cols := range []int{1, 5, 16, 33, 64, 100} {
+			for _, rows := range mmRowCounts {
+				for _, T := range mmTokenCounts {
+					for _, pad := range []int{0, 3} {
+						ld := rows + pad
+						x := randF32(r, cols*T, 1)
+						var wf []float32
+						var wh []uint16
+						if half {
+							wh = halfRow(r, rows*cols)
+							wf = make([]float32, len(wh))
+							for i, h := range wh {
+								wf[i] = f16ToF32[h]
+							}
+						} else {
+							wf = randF32(r, rows*cols, 1)
+						}
+						out, check := guardedStrided(t, T, rows, ld)
+						if half {
+							MatMulF16(out, ld, wh, x, T)
+						} else {
+							MatMulF32(out, ld, wf, x, T)
+						}
+						check()
+						for tok := 0; tok < T; tok++ {
+							xt := x[tok*cols : (tok+1)*cols]
+							gen := make([]float32, rows)
+							if half {
+								matVecF16Generic(gen, wh, xt)
+							} else {
+								matVecF32Generic(gen, wf, xt)
+							}
+							for i := 0; i < rows; i++ {
+								got := out[tok*ld+i]
+								if !implClose(got, gen[i], 1e-5*f32Bound(wf[i*cols:(i+1)*cols], xt)+0x1p-140) {
+									t.Fatalf("cols=%d rows=%d T=%d: token %d row %d = %g, generic %g", cols, rows, T, tok, i, got, gen[i])
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestMatMulF32Implementations(t *testing.T) {
+	testMatMulF(t, KernelMatMulF32, KernelMatVecF32, false)
+}
+
+func TestMatMulF16Implementations(t *testing.T) {
+	testMatMulF(t, KernelMatMulF16, KernelMatVecF16, true)
+}
+
+func TestMatMulBadShapes(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		call func()
+	}{
+		{"T=0", func() { MatMulF32(make([]float32, 4), 4, make([]float32, 16), make([]float32, 4), 0) }},
+		{"x not T vectors", func() { MatMulF32(make([]float32, 8), 4, make([]float32, 16), make([]float32, 7), 2) }},
+		{"out too short", func() { MatMulF32(make([]float32, 7), 4, make([]float32, 16), make([]float32, 8), 2) }},
+		{"stride below rows", func() { MatMulF32(make([]float32, 8), 3, make([]float32, 16), make([]float32, 8), 2) }},
+		{"Q8 partial block", func() { MatMulQ8_0(make([]float32, 8), 4, make([]byte, 4*34), make([]int8, 40), make([]float32, 2), 2) }},
+		{"Q8 short scales", func() { MatMulQ8_0(make([]float32, 8), 4, make([]byte, 4*34), make([]int8, 64), make([]float32, 1), 2) }},
+	} {
+		for _, k := range []string{KernelMatMulF32, KernelMatMulQ8_0} {
+			forEachImpl(t, k, func(t *testing.T, impl string) {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("%s: no panic", c.name)
+					}
+				}()
+				c.call()
+			})
+		}
+	}
+}

@@ -1,0 +1,376 @@
+//go:build !purego
+
+#include "textflag.h"
+#include "neon_arm64.h"
+
+// Quantized matrix × T activation vectors (prefill) with SDOT, in tiles of
+// 4 rows × 8 (or 4) tokens. Per block the 4 rows' codes are loaded once
+// with transposing LD4 lane loads, so that register V(g) holds bytes
+// 4g..4g+3 of each row in its lanes 0..3; an SDOT by element against the
+// matching 4 activation bytes then adds to all 4 rows at once, and the
+// int32 result already has one row per lane: no horizontal reductions. Per
+// token and block: 8 SDOT, then one SCVTF, FMUL (row scales × token
+// scale) and FMLA. The float arithmetic per (row, token) is the matvec's
+// (float sums over blocks in order, same fused multiply-adds), so results
+// equal MatVecQ8_0/MatVecQ4_0 bit for bit.
+//
+// Registers:
+//	R0 out (row group), R1 output stride in bytes, R2 first row of the
+//	group, R3 row groups left, R4 row bytes, R5 xq, R6 xd, R7 blocks,
+//	R8 token tiles, R9..R12 row cursors, R13 activation cursor (post-
+//	incremented by R15 = columns: token to token), R14 scale cursor
+//	(post-incremented by R16 = 4·blocks), R17 blocks left, R19 tiles left,
+//	R20 out cursor, R21/R22 rewinds of R13/R14 after a block, R23/R24
+//	first activation/scale of the tile, R25 scratch.
+//	V0..V7 transposed codes (Q4_0: V0..V3 high, V4..V7 low nibbles),
+//	V8..V15 int32 sums of tokens 0..7, V16..V23 float sums of tokens 0..7,
+//	V24, V25 the token's activations, V26 fp16 row scales, V27 the same as
+//	float32, V28, V29 token scales, V30 scratch (Q4_0: 0x88, V31 0xF0
+//	while unpacking).
+
+// Q8 row: scale into V26.H[r], 32 codes transposed into lane r of V0..V7.
+#define MMQ8ROW(p, n, r) \
+	VLD1.P	2(p), V26.H[r]; \
+	LD4_S_LANE_P16(0, r, n); \
+	LD4_S_LANE_P16(4, r, n)
+
+// Q4 row: scale into V26.H[r], 16 packed bytes into lane r of V0..V3.
+#define MMQ4ROW(p, n, r) \
+	VLD1.P	2(p), V26.H[r]; \
+	LD4_S_LANE_P16(0, r, n)
+
+// Q4 unpack (see matvec_q4_0_arm64.s): V4..V7 = 16·(low nibble − 8),
+// V0..V3 = 16·(high nibble − 8).
+#define MMQ4UNPACK \
+	VMOVI	$0x88, V30.B16; \
+	VMOVI	$0xf0, V31.B16; \
+	EOR_16B(0, 0, 30); \
+	EOR_16B(1, 1, 30); \
+	EOR_16B(2, 2, 30); \
+	EOR_16B(3, 3, 30); \
+	SHL_16B(4, 0, 4); \
+	SHL_16B(5, 1, 4); \
+	SHL_16B(6, 2, 4); \
+	SHL_16B(7, 3, 4); \
+	AND_16B(0, 0, 31); \
+	AND_16B(1, 1, 31); \
+	AND_16B(2, 2, 31); \
+	AND_16B(3, 3, 31)
+
+// MMACT loads the next token's 32 activations of this block.
+#define MMACT \
+	VLD1.P	(R13)(R15), [V24.B16, V25.B16]
+
+// Token step: a = Σ codes·activations per row, f += float(a)·(d_w·d_x).
+#define MMFLOAT(a, f, xr, xl) \
+	SCVTF_4S(a, a); \
+	FMUL_4S_ELEM(30, 27, xr, xl); \
+	FMLA_4S(f, a, 30)
+
+#define MMTOKQ8(a, f, xr, xl) \
+	MMACT; \
+	EOR_16B(a, a, a); \
+	SDOT_4S_ELEM(a, 0, 24, 0); \
+	SDOT_4S_ELEM(a, 1, 24, 1); \
+	SDOT_4S_ELEM(a, 2, 24, 2); \
+	SDOT_4S_ELEM(a, 3, 24, 3); \
+	SDOT_4S_ELEM(a, 4, 25, 0); \
+	SDOT_4S_ELEM(a, 5, 25, 1); \
+	SDOT_4S_ELEM(a, 6, 25, 2); \
+	SDOT_4S_ELEM(a, 7, 25, 3); \
+	MMFLOAT(a, f, xr, xl)
+
+#define MMTOKQ4(a, f, xr, xl) \
+	MMACT; \
+	EOR_16B(a, a, a); \
+	SDOT_4S_ELEM(a, 4, 24, 0); \
+	SDOT_4S_ELEM(a, 5, 24, 1); \
+	SDOT_4S_ELEM(a, 6, 24, 2); \
+	SDOT_4S_ELEM(a, 7, 24, 3); \
+	SDOT_4S_ELEM(a, 0, 25, 0); \
+	SDOT_4S_ELEM(a, 1, 25, 1); \
+	SDOT_4S_ELEM(a, 2, 25, 2); \
+	SDOT_4S_ELEM(a, 3, 25, 3); \
+	MMFLOAT(a, f, xr, xl)
+
+// MMXD_LO / MMXD_HI load the scales of tokens 0..3 / 4..7 of this block.
+#define MMXD_LO \
+	VLD1.P	(R14)(R16), V28.S[0]; \
+	VLD1.P	(R14)(R16), V28.S[1]; \
+	VLD1.P	(R14)(R16), V28.S[2]; \
+	VLD1.P	(R14)(R16), V28.S[3]
+
+#define MMXD_HI \
+	VLD1.P	(R14)(R16), V29.S[0]; \
+	VLD1.P	(R14)(R16), V29.S[1]; \
+	VLD1.P	(R14)(R16), V29.S[2]; \
+	VLD1.P	(R14)(R16), V29.S[3]
+
+#define MMTOKENS8(TOK) \
+	TOK(8, 16, 28, 0); \
+	TOK(9, 17, 28, 1); \
+	TOK(10, 18, 28, 2); \
+	TOK(11, 19, 28, 3); \
+	TOK(12, 20, 29, 0); \
+	TOK(13, 21, 29, 1); \
+	TOK(14, 22, 29, 2); \
+	TOK(15, 23, 29, 3)
+
+#define MMTOKENS4(TOK) \
+	TOK(8, 16, 28, 0); \
+	TOK(9, 17, 28, 1); \
+	TOK(10, 18, 28, 2); \
+	TOK(11, 19, 28, 3)
+
+#define MMZERO8 \
+	VEOR	V16.B16, V16.B16, V16.B16; \
+	VEOR	V17.B16, V17.B16, V17.B16; \
+	VEOR	V18.B16, V18.B16, V18.B16; \
+	VEOR	V19.B16, V19.B16, V19.B16; \
+	VEOR	V20.B16, V20.B16, V20.B16; \
+	VEOR	V21.B16, V21.B16, V21.B16; \
+	VEOR	V22.B16, V22.B16, V22.B16; \
+	VEOR	V23.B16, V23.B16, V23.B16
+
+#define MMSTORE4 \
+	VST1.P	[V16.S4], (R20)(R1); \
+	VST1.P	[V17.S4], (R20)(R1); \
+	VST1.P	[V18.S4], (R20)(R1); \
+	VST1.P	[V19.S4], (R20)(R1)
+
+#define MMSTORE8 \
+	MMSTORE4; \
+	VST1.P	[V20.S4], (R20)(R1); \
+	VST1.P	[V21.S4], (R20)(R1); \
+	VST1.P	[V22.S4], (R20)(R1); \
+	VST1.P	[V23.S4], (R20)(R1)
+
+// MMSCALE16 multiplies the float sums of NT tokens by 1/16 (Q4_0).
+#define MMSCALE16_4 \
+	MOVW	$0x3d800000, R25; \
+	VDUP	R25, V30.S4; \
+	FMUL_4S(16, 16, 30); \
+	FMUL_4S(17, 17, 30); \
+	FMUL_4S(18, 18, 30); \
+	FMUL_4S(19, 19, 30)
+
+#define MMSCALE16_8 \
+	MMSCALE16_4; \
+	FMUL_4S(20, 20, 30); \
+	FMUL_4S(21, 21, 30); \
+	FMUL_4S(22, 22, 30); \
+	FMUL_4S(23, 23, 30)
+
+#define MMARGS \
+	MOVD	out+0(FP), R0; \
+	MOVD	ldOut+8(FP), R1; \
+	LSL	$2, R1, R1; \
+	MOVD	w+16(FP), R2; \
+	MOVD	rows+24(FP), R3; \
+	LSR	$2, R3, R3; \
+	MOVD	rowBytes+32(FP), R4; \
+	MOVD	xq+40(FP), R5; \
+	MOVD	xd+48(FP), R6; \
+	MOVD	nb+56(FP), R7; \
+	MOVD	tiles+64(FP), R8; \
+	LSL	$5, R7, R15; \
+	LSL	$2, R7, R16
+
+// MMREWIND sets R21 = nt·columns − 32 and R22 = nt·4·blocks − 4.
+#define MMREWIND(shift) \
+	LSL	$shift, R15, R21; \
+	SUB	$32, R21, R21; \
+	LSL	$shift, R16, R22; \
+	SUB	$4, R22, R22
+
+// func matMulQ8_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
+// rows a multiple of 4 (≥ 4), tiles·8 tokens, nb ≥ 1. Needs dotprod.
+TEXT ·matMulQ8_0Dot8(SB), NOSPLIT, $0-72
+	MMARGS
+	MMREWIND(3)
+
+q8t8_group:
+	MOVD	R5, R23
+	MOVD	R6, R24
+	MOVD	R0, R20
+	MOVD	R8, R19
+
+q8t8_tile:
+	MOVD	R2, R9
+	ADD	R4, R9, R10
+	ADD	R4, R10, R11
+	ADD	R4, R11, R12
+	MOVD	R23, R13
+	MOVD	R24, R14
+	MOVD	R7, R17
+	MMZERO8
+
+q8t8_block:
+	MMQ8ROW(R9, 9, 0)
+	MMQ8ROW(R10, 10, 1)
+	MMQ8ROW(R11, 11, 2)
+	MMQ8ROW(R12, 12, 3)
+	FCVTL_4S(27, 26)
+	MMXD_LO
+	MMXD_HI
+	SUB	R22, R14, R14
+	MMTOKENS8(MMTOKQ8)
+	SUB	R21, R13, R13
+	SUBS	$1, R17, R17
+	BNE	q8t8_block
+
+	MMSTORE8
+	ADD	R15<<3, R23, R23
+	ADD	R16<<3, R24, R24
+	SUBS	$1, R19, R19
+	BNE	q8t8_tile
+
+	ADD	$16, R0, R0
+	MOVD	R12, R2
+	SUBS	$1, R3, R3
+	BNE	q8t8_group
+	RET
+
+// func matMulQ8_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
+// As matMulQ8_0Dot8 with tiles of 4 tokens.
+TEXT ·matMulQ8_0Dot4(SB), NOSPLIT, $0-72
+	MMARGS
+	MMREWIND(2)
+
+q8t4_group:
+	MOVD	R5, R23
+	MOVD	R6, R24
+	MOVD	R0, R20
+	MOVD	R8, R19
+
+q8t4_tile:
+	MOVD	R2, R9
+	ADD	R4, R9, R10
+	ADD	R4, R10, R11
+	ADD	R4, R11, R12
+	MOVD	R23, R13
+	MOVD	R24, R14
+	MOVD	R7, R17
+	MMZERO8
+
+q8t4_block:
+	MMQ8ROW(R9, 9, 0)
+	MMQ8ROW(R10, 10, 1)
+	MMQ8ROW(R11, 11, 2)
+	MMQ8ROW(R12, 12, 3)
+	FCVTL_4S(27, 26)
+	MMXD_LO
+	SUB	R22, R14, R14
+	MMTOKENS4(MMTOKQ8)
+	SUB	R21, R13, R13
+	SUBS	$1, R17, R17
+	BNE	q8t4_block
+
+	MMSTORE4
+	ADD	R15<<2, R23, R23
+	ADD	R16<<2, R24, R24
+	SUBS	$1, R19, R19
+	BNE	q8t4_tile
+
+	ADD	$16, R0, R0
+	MOVD	R12, R2
+	SUBS	$1, R3, R3
+	BNE	q8t4_group
+	RET
+
+// func matMulQ4_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
+TEXT ·matMulQ4_0Dot8(SB), NOSPLIT, $0-72
+	MMARGS
+	MMREWIND(3)
+
+q4t8_group:
+	MOVD	R5, R23
+	MOVD	R6, R24
+	MOVD	R0, R20
+	MOVD	R8, R19
+
+q4t8_tile:
+	MOVD	R2, R9
+	ADD	R4, R9, R10
+	ADD	R4, R10, R11
+	ADD	R4, R11, R12
+	MOVD	R23, R13
+	MOVD	R24, R14
+	MOVD	R7, R17
+	MMZERO8
+
+q4t8_block:
+	MMQ4ROW(R9, 9, 0)
+	MMQ4ROW(R10, 10, 1)
+	MMQ4ROW(R11, 11, 2)
+	MMQ4ROW(R12, 12, 3)
+	MMQ4UNPACK
+	FCVTL_4S(27, 26)
+	MMXD_LO
+	MMXD_HI
+	SUB	R22, R14, R14
+	MMTOKENS8(MMTOKQ4)
+	SUB	R21, R13, R13
+	SUBS	$1, R17, R17
+	BNE	q4t8_block
+
+	MMSCALE16_8
+	MMSTORE8
+	ADD	R15<<3, R23, R23
+	ADD	R16<<3, R24, R24
+	SUBS	$1, R19, R19
+	BNE	q4t8_tile
+
+	ADD	$16, R0, R0
+	MOVD	R12, R2
+	SUBS	$1, R3, R3
+	BNE	q4t8_group
+	RET
+
+// func matMulQ4_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
+TEXT ·matMulQ4_0Dot4(SB), NOSPLIT, $0-72
+	MMARGS
+	MMREWIND(2)
+
+q4t4_group:
+	MOVD	R5, R23
+	MOVD	R6, R24
+	MOVD	R0, R20
+	MOVD	R8, R19
+
+q4t4_tile:
+	MOVD	R2, R9
+	ADD	R4, R9, R10
+	ADD	R4, R10, R11
+	ADD	R4, R11, R12
+	MOVD	R23, R13
+	MOVD	R24, R14
+	MOVD	R7, R17
+	MMZERO8
+
+q4t4_block:
+	MMQ4ROW(R9, 9, 0)
+	MMQ4ROW(R10, 10, 1)
+	MMQ4ROW(R11, 11, 2)
+	MMQ4ROW(R12, 12, 3)
+	MMQ4UNPACK
+	FCVTL_4S(27, 26)
+	MMXD_LO
+	SUB	R22, R14, R14
+	MMTOKENS4(MMTOKQ4)
+	SUB	R21, R13, R13
+	SUBS	$1, R17, R17
+	BNE	q4t4_block
+
+	MMSCALE16_4
+	MMSTORE4
+	ADD	R15<<2, R23, R23
+	ADD	R16<<2, R24, R24
+	SUBS	$1, R19, R19
+	BNE	q4t4_tile
+
+	ADD	$16, R0, R0
+	MOVD	R12, R2
+	SUBS	$1, R3, R3
+	BNE	q4t4_group
+	RET
