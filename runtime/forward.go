@@ -320,6 +320,6 @@ func (c *Context) mul(w *Matrix, out, x []float32, T int) {
 // while in use) into an error instead of a crash.
 func (c *Context) catchFault(err *error) {
 	if r := recover(); r != nil {
-		*err = faultError(r)
+		*err = c.m.Pool.faultError(r)
 	}
 }

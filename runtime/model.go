@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"unsafe"
@@ -74,6 +75,14 @@ func Load(path string, opt Options) (*Model, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	m.Pool = NewPool(opt.Threads)
+	mapped := int64(g.Size)
+	m.Pool.truncated = func() (int64, int64, bool) {
+		st, err := os.Stat(path)
+		if err != nil {
+			return 0, mapped, true
+		}
+		return st.Size(), mapped, st.Size() < mapped
+	}
 	return m, nil
 }
 

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	goruntime "runtime"
 	"runtime/debug"
 	"sync"
 )
@@ -26,6 +27,12 @@ type Pool struct {
 	work    []chan task
 	done    chan error
 	closed  bool
+
+	// truncated, when set, reports whether the model file is now shorter
+	// than its mapping. Emulators such as qemu-user deliver SIGBUS without
+	// the fault address, which Go then reports like a nil dereference; a
+	// fault without an address counts as the model's only if this says so.
+	truncated func() (now, mapped int64, yes bool)
 }
 
 type task struct {
@@ -57,14 +64,14 @@ func (p *Pool) Threads() int { return p.threads }
 func (p *Pool) worker(ch chan task) {
 	debug.SetPanicOnFault(true)
 	for t := range ch {
-		p.done <- runTask(t)
+		p.done <- p.runTask(t)
 	}
 }
 
-func runTask(t task) (err error) {
+func (p *Pool) runTask(t task) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = faultError(r)
+			err = p.faultError(r)
 		}
 	}()
 	t.j.run(t.lo, t.hi)
@@ -74,12 +81,22 @@ func runTask(t task) (err error) {
 // faultError turns a recovered panic into an error. Memory faults on the
 // model mapping are expected failures (the file changed under us); anything
 // else is a bug and is re-panicked.
-func faultError(r any) error {
+func (p *Pool) faultError(r any) error {
 	if e, ok := r.(interface{ Addr() uintptr }); ok {
 		return fmt.Errorf("memory fault reading the model at %#x: was the model file truncated or replaced while in use?", e.Addr())
 	}
+	// A fault without an address (see Pool.truncated) looks like a nil
+	// dereference; it is the model's only if the file did shrink.
+	if e, ok := r.(goruntime.Error); ok && p.truncated != nil && e.Error() == nilDerefMessage {
+		if now, mapped, yes := p.truncated(); yes {
+			return fmt.Errorf("memory fault reading the model: the model file was truncated from %d to %d bytes while in use", mapped, now)
+		}
+	}
 	panic(r)
 }
+
+// nilDerefMessage is how Go reports a memory fault that has no address.
+const nilDerefMessage = "runtime error: invalid memory address or nil pointer dereference"
 
 // Run splits rows 0..n-1 across the pool and waits for every share.
 func (p *Pool) Run(j job, n int) error {
@@ -93,7 +110,7 @@ func (p *Pool) Run(j job, n int) error {
 		shares = max
 	}
 	if shares <= 1 {
-		return runLocal(j, 0, n)
+		return p.runLocal(j, 0, n)
 	}
 	per := (n + shares - 1) / shares
 	per = (per + rowAlign - 1) / rowAlign * rowAlign
@@ -105,7 +122,7 @@ func (p *Pool) Run(j job, n int) error {
 		sent++
 		lo = hi
 	}
-	err := runLocal(j, 0, min(per, n))
+	err := p.runLocal(j, 0, min(per, n))
 	for ; sent > 0; sent-- {
 		if e := <-p.done; e != nil && err == nil {
 			err = e
@@ -116,8 +133,8 @@ func (p *Pool) Run(j job, n int) error {
 
 // runLocal runs a share on the calling goroutine (Forward has enabled
 // fault handling there).
-func runLocal(j job, lo, hi int) error {
-	return runTask(task{j, lo, hi})
+func (p *Pool) runLocal(j job, lo, hi int) error {
+	return p.runTask(task{j, lo, hi})
 }
 
 // Close stops the workers.
