@@ -147,6 +147,10 @@ func (w *Writer) WriteFile(path string, progress func(done, total uint64)) (err 
 	if err = bw.Flush(); err != nil {
 		return err
 	}
+	// CreateTemp makes the file private (0600); a model is an ordinary file.
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
 	if err = tmp.Sync(); err != nil {
 		return err
 	}
