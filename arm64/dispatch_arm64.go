@@ -24,6 +24,8 @@ func registerAsm() {
 	register(KernelMatVecQ8_0, ImplNEONDotProd, hasDotProd, func() { matVecQ8_0 = matVecQ8_0NEONDot })
 	register(KernelMatVecQ4_0, ImplNEON, hasASIMD, func() { matVecQ4_0 = matVecQ4_0NEON })
 	register(KernelMatVecQ4_0, ImplNEONDotProd, hasDotProd, func() { matVecQ4_0 = matVecQ4_0NEONDot })
+	register(KernelMatMulF32, ImplNEON, hasASIMD, func() { matMulF32 = matMulF32NEON })
+	register(KernelMatMulF16, ImplNEON, hasASIMD, func() { matMulF16 = matMulF16NEON })
 	register(KernelMatMulQ8_0, ImplNEON, hasASIMD, func() { matMulQ8_0 = matMulQ8_0NEON })
 	register(KernelMatMulQ8_0, ImplNEONDotProd, hasDotProd, func() { matMulQ8_0 = matMulQ8_0NEONDot })
 	register(KernelMatMulQ4_0, ImplNEON, hasASIMD, func() { matMulQ4_0 = matMulQ4_0NEON })

@@ -100,3 +100,76 @@ func matMulQ4_0NEON(out []float32, ldOut int, w []byte, xq []int8, xd []float32,
 		matVecQ4_0NEON(out[t*ldOut+lo:t*ldOut+hi], w[lo*rb:hi*rb], xq[t*cols:(t+1)*cols], xd[t*nb:(t+1)*nb])
 	})
 }
+
+//go:noescape
+func matMulF32Tile8(out *float32, ldOut int, w *float32, rows, rowBytes int, x *float32, cols, tiles int)
+
+//go:noescape
+func matMulF32Tile4(out *float32, ldOut int, w *float32, rows, rowBytes int, x *float32, cols, tiles int)
+
+//go:noescape
+func matMulF16Tile8(out *float32, ldOut int, w *uint16, rows, rowBytes int, x *float32, cols, tiles int)
+
+//go:noescape
+func matMulF16Tile4(out *float32, ldOut int, w *uint16, rows, rowBytes int, x *float32, cols, tiles int)
+
+// matMulFloatTiles covers rows in pairs and tokens in tiles of 8 and 4
+// with the assembly (when cols is a multiple of 16) and returns how many
+// rows and tokens it covered; tile8/tile4 receive (out offset, x offset,
+// rows, tiles).
+func matMulFloatTiles(rows, cols, T, ldOut int, tile8, tile4 func(outOff, xOff, rows, tiles int)) (rowsDone, tokensDone int) {
+	rows2 := rows &^ 1
+	if rows2 == 0 || cols%16 != 0 || T < 4 {
+		return 0, 0
+	}
+	t := 0
+	if n8 := T / 8; n8 > 0 {
+		tile8(0, 0, rows2, n8)
+		t = n8 * 8
+	}
+	if T-t >= 4 {
+		tile4(t*ldOut, t*cols, rows2, 1)
+		t += 4
+	}
+	return rows2, t
+}
+
+// matMulFloatRest runs mv(t, lo, hi) for what the tiles left: every row of
+// the tokens from tokensDone on, and rows from rowsDone on for the tiled
+// tokens, over L1-sized row blocks.
+func matMulFloatRest(rows, rowBytes, T, rowsDone, tokensDone int, mv func(lo, hi, t int)) {
+	if tokensDone < T {
+		matMulByRows(rows, rowBytes, T-tokensDone, func(lo, hi, t int) { mv(lo, hi, tokensDone+t) })
+	}
+	if rowsDone < rows {
+		for t := 0; t < tokensDone; t++ {
+			mv(rowsDone, rows, t)
+		}
+	}
+}
+
+func matMulF32NEON(out []float32, ldOut int, w, x []float32, T int) {
+	cols, rows := matMulShape(KernelMatMulF32, len(out), ldOut, len(w), len(x), T, f32RowLen)
+	if rows == 0 {
+		return
+	}
+	rd, td := matMulFloatTiles(rows, cols, T, ldOut,
+		func(o, xo, r, n int) { matMulF32Tile8(&out[o], ldOut, &w[0], r, cols*4, &x[xo], cols, n) },
+		func(o, xo, r, n int) { matMulF32Tile4(&out[o], ldOut, &w[0], r, cols*4, &x[xo], cols, n) })
+	matMulFloatRest(rows, cols*4, T, rd, td, func(lo, hi, t int) {
+		matVecF32NEONGo(out[t*ldOut+lo:t*ldOut+hi], w[lo*cols:hi*cols], x[t*cols:(t+1)*cols])
+	})
+}
+
+func matMulF16NEON(out []float32, ldOut int, w []uint16, x []float32, T int) {
+	cols, rows := matMulShape(KernelMatMulF16, len(out), ldOut, len(w), len(x), T, f32RowLen)
+	if rows == 0 {
+		return
+	}
+	rd, td := matMulFloatTiles(rows, cols, T, ldOut,
+		func(o, xo, r, n int) { matMulF16Tile8(&out[o], ldOut, &w[0], r, cols*2, &x[xo], cols, n) },
+		func(o, xo, r, n int) { matMulF16Tile4(&out[o], ldOut, &w[0], r, cols*2, &x[xo], cols, n) })
+	matMulFloatRest(rows, cols*2, T, rd, td, func(lo, hi, t int) {
+		matVecF16NEONGo(out[t*ldOut+lo:t*ldOut+hi], w[lo*cols:hi*cols], x[t*cols:(t+1)*cols])
+	})
+}

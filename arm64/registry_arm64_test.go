@@ -14,6 +14,10 @@ var neonKernels = []string{
 	KernelMatVecF16,
 	KernelWKV7,
 	KernelLayerNorm,
+	KernelMatMulF32,
+	KernelMatMulF16,
+	KernelMatMulQ8_0,
+	KernelMatMulQ4_0,
 	KernelMatVecQ8_0,
 	KernelMatVecQ4_0,
 }
@@ -22,6 +26,8 @@ var neonKernels = []string{
 var dotKernels = []string{
 	KernelMatVecQ8_0,
 	KernelMatVecQ4_0,
+	KernelMatMulQ8_0,
+	KernelMatMulQ4_0,
 }
 
 func TestNEONRegistered(t *testing.T) {
