@@ -25,6 +25,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
 )
 
 // DType is the element type of a tensor's raw data.
@@ -89,7 +92,22 @@ func (t *Tensor) NumElements() int {
 
 // Float32 converts the data to a new []float32. bf16 and f16 convert
 // exactly; f64 rounds to the nearest float32.
-func (t *Tensor) Float32() ([]float32, error) {
+func (t *Tensor) Float32() (_ []float32, err error) {
+	// Data is usually a view into the checkpoint's mapping: if the file is
+	// truncated while a conversion runs, reading it raises SIGBUS. Turn
+	// that into an error. Nothing else here can fault (every index is
+	// bounds-checked), so a fault without an address (qemu-user reports
+	// SIGBUS so, and Go then calls it a nil dereference) is the mapping too.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(runtime.Error)
+			if !ok || !strings.Contains(e.Error(), "invalid memory address") {
+				panic(r)
+			}
+			err = fmt.Errorf("tensor %s: memory fault reading the checkpoint: was the file truncated while in use?", t.Name)
+		}
+	}()
 	n := t.NumElements()
 	size := t.DType.Size()
 	if size == 0 {

@@ -26,11 +26,7 @@ func FuzzSafetensorsHeader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := parseSafetensors(data)
 		if err == nil {
-			for _, tn := range c.Tensors {
-				if len(tn.Data) != tn.NumElements()*tn.DType.Size() {
-					t.Fatalf("%s: %d bytes for shape %v", tn.Name, len(tn.Data), tn.Shape)
-				}
-			}
+			checkTensors(t, c, data)
 		}
 	})
 }
@@ -41,11 +37,38 @@ func FuzzPth(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := parsePth(data)
 		if err == nil {
-			for _, tn := range c.Tensors {
-				if len(tn.Data) != tn.NumElements()*tn.DType.Size() {
-					t.Fatalf("%s: %d bytes for shape %v", tn.Name, len(tn.Data), tn.Shape)
-				}
-			}
+			checkTensors(t, c, data)
 		}
 	})
+}
+
+// checkTensors re-validates what a parser accepted: every tensor's bytes
+// match its shape and dtype, lie inside the file when they are a view of it,
+// and convert to as many floats as the shape holds.
+func checkTensors(t *testing.T, c *Checkpoint, file []byte) {
+	t.Helper()
+	names := map[string]bool{}
+	for _, tn := range c.Tensors {
+		if names[tn.Name] {
+			t.Fatalf("%s: listed twice", tn.Name)
+		}
+		names[tn.Name] = true
+		n := 1
+		for _, d := range tn.Shape {
+			if d < 0 {
+				t.Fatalf("%s: shape %v", tn.Name, tn.Shape)
+			}
+			n *= d
+		}
+		if len(tn.Data) != n*tn.DType.Size() || tn.DType.Size() == 0 {
+			t.Fatalf("%s: %d bytes for shape %v of %v", tn.Name, len(tn.Data), tn.Shape, tn.DType)
+		}
+		if len(tn.Data) > len(file)*maxDeflateRatio+1024 {
+			t.Fatalf("%s: %d bytes of data from a %d-byte file", tn.Name, len(tn.Data), len(file))
+		}
+		v, err := tn.Float32()
+		if err != nil || len(v) != n {
+			t.Fatalf("%s: Float32 gives %d values, %v", tn.Name, len(v), err)
+		}
+	}
 }

@@ -166,7 +166,16 @@ type unpickler struct {
 	marks    []int // stack heights at each MARK
 	memo     map[uint32]any
 	storages map[string]*storageRef
+	values   int // values pushed so far (see maxPickleValues)
 }
+
+// maxPickleValues bounds the values a pickle may push and memoize. A
+// state_dict pushes about 22 per tensor (name, size and stride tuples,
+// storage id), so 2^18 is six times what the largest published RWKV-7
+// checkpoint (~2000 tensors) needs. Without a bound, one-byte opcodes (DUP,
+// EMPTY_DICT, MEMOIZE) make the unpickler allocate ~100 bytes per byte of
+// file: a 10 MB data.pkl took 1 GB; now refusing it takes under 50 MB.
+const maxPickleValues = 1 << 18
 
 // pickleError carries the offset of the opcode that failed.
 type pickleError struct {
@@ -191,6 +200,9 @@ func (u *unpickler) run() (any, error) {
 		op := u.data[u.pos]
 		u.pos++
 		done, result, err := u.step(op)
+		if err == nil && (u.values > maxPickleValues || len(u.memo) > maxPickleValues) {
+			err = fmt.Errorf("more than %d values: far more than a state_dict holds", maxPickleValues)
+		}
 		if err != nil {
 			var ge globalError
 			if errors.As(err, &ge) {
@@ -643,7 +655,10 @@ func (d *pyDict) setPairs(items []any) error {
 	return nil
 }
 
-func (u *unpickler) push(v any) { u.stack = append(u.stack, v) }
+func (u *unpickler) push(v any) {
+	u.values++
+	u.stack = append(u.stack, v)
+}
 
 // floor is the lowest stack index the current MARK frame may touch.
 func (u *unpickler) floor() int {
