@@ -24,6 +24,9 @@ type GenerateOptions struct {
 	// BanEndOfText keeps token 0 from being drawn (chat mode); otherwise it
 	// ends the generation.
 	BanEndOfText bool
+	// LogitBias is added to the logits of these token ids before every
+	// draw, after the penalties (OpenAI's logit_bias).
+	LogitBias map[int]float32
 	// Progress, if set, is called while the prompt is read.
 	Progress func(done, total int)
 }
@@ -165,6 +168,11 @@ func (g *Generator) Generate(ctx context.Context, s *State, prompt []int32, logi
 		work := g.work[:len(logits)]
 		copy(work, logits)
 		g.Sampler.Penalize(work)
+		for id, bias := range opt.LogitBias {
+			if id >= 0 && id < len(work) {
+				work[id] += bias
+			}
+		}
 		if opt.BanEndOfText {
 			work[0] = float32(-1e30)
 		}

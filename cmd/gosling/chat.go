@@ -17,8 +17,8 @@ func init() {
 	register("chat", "talk with a chat model (G1 template) in the terminal", runChat)
 }
 
-// chatInterrupts delivers Ctrl-C to the chat loop (tests replace it).
-var chatInterrupts = func() (<-chan os.Signal, func()) {
+// interruptSignals delivers Ctrl-C to chat and serve (tests replace it).
+var interruptSignals = func() (<-chan os.Signal, func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt)
 	return ch, func() { signal.Stop(ch) }
@@ -102,7 +102,7 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}()
-	sigs, stopSignals := chatInterrupts()
+	sigs, stopSignals := interruptSignals()
 	defer stopSignals()
 
 	out := bufio.NewWriter(stdout)

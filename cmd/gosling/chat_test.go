@@ -93,9 +93,9 @@ func (l *lockedBuffer) String() string {
 func TestChatInterrupt(t *testing.T) {
 	model := smallModel(t, "11")
 	sigs := make(chan os.Signal, 1)
-	old := chatInterrupts
-	chatInterrupts = func() (<-chan os.Signal, func()) { return sigs, func() {} }
-	defer func() { chatInterrupts = old }()
+	old := interruptSignals
+	interruptSignals = func() (<-chan os.Signal, func()) { return sigs, func() {} }
+	defer func() { interruptSignals = old }()
 
 	in, feed := io.Pipe()
 	var out, errs lockedBuffer
