@@ -347,15 +347,16 @@ func CheckTemplate(tpl string) error {
 	return nil
 }
 
-// Expand fills a prompt template: {date} and {time} from now, {board} and
-// {button} as given. Other text, braces included, stays as it is.
-func Expand(tpl string, now time.Time, boardName, button string) string {
+// Expand fills a prompt template: {date} and {time} from the clock now
+// (read only if the template uses them), {board} and {button} as given.
+// Other text, braces included, stays as it is.
+func Expand(tpl string, now func() time.Time, boardName, button string) string {
 	return placeholder.ReplaceAllStringFunc(tpl, func(m string) string {
 		switch m[1 : len(m)-1] {
 		case "date":
-			return now.Format("Monday 2 January 2006")
+			return now().Format("Monday 2 January 2006")
 		case "time":
-			return now.Format("15:04")
+			return now().Format("15:04")
 		case "board":
 			return boardName
 		case "button":

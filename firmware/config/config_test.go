@@ -161,7 +161,7 @@ func TestLoad(t *testing.T) {
 
 func TestExpand(t *testing.T) {
 	now := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
-	got := config.Expand("{time} {date} on {board} via {button}; {other} {", now, "Raspberry Pi 5", "joke")
+	got := config.Expand("{time} {date} on {board} via {button}; {other} {", func() time.Time { return now }, "Raspberry Pi 5", "joke")
 	if want := "15:09 Saturday 14 March 2026 on Raspberry Pi 5 via joke; {other} {"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
