@@ -51,20 +51,45 @@ func matVecQ4_0Dot(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *
 //go:noescape
 func matVecQ4_0V80(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int)
 
+//go:noescape
+func matVecQ4_0DotC(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int, corr *int32)
+
+//go:noescape
+func matVecQ4_0V80C(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int, corr *int32)
+
+//go:noescape
+func q8BlockSums8(xq *int8, nb int, corr *int32)
+
+// q4CorrMax is the most blocks per row the corrected Q4_0 kernels take:
+// their table of 8·Σx per block lives on the wrapper's stack (2 KiB; rows
+// up to 16384 columns, the FFN of a 7B model). Wider rows run the kernels
+// that unpack nibbles to signed values.
+const q4CorrMax = 512
+
 func matVecQ4_0NEONDot(out []float32, w []byte, xq []int8, xd []float32) {
 	nb, ok := quantArgsOK(out, w, xq, xd, BlockQ4_0)
-	if !ok {
+	switch {
+	case !ok:
 		matVecQ4_0Generic(out, w, xq, xd)
-		return
+	case nb <= q4CorrMax:
+		var corr [q4CorrMax]int32
+		q8BlockSums8(&xq[0], nb, &corr[0])
+		matVecQ4_0DotC(&out[0], len(out), &w[0], nb*BlockQ4_0, &xq[0], &xd[0], nb, &corr[0])
+	default:
+		matVecQ4_0Dot(&out[0], len(out), &w[0], nb*BlockQ4_0, &xq[0], &xd[0], nb)
 	}
-	matVecQ4_0Dot(&out[0], len(out), &w[0], nb*BlockQ4_0, &xq[0], &xd[0], nb)
 }
 
 func matVecQ4_0NEON(out []float32, w []byte, xq []int8, xd []float32) {
 	nb, ok := quantArgsOK(out, w, xq, xd, BlockQ4_0)
-	if !ok {
+	switch {
+	case !ok:
 		matVecQ4_0Generic(out, w, xq, xd)
-		return
+	case nb <= q4CorrMax:
+		var corr [q4CorrMax]int32
+		q8BlockSums8(&xq[0], nb, &corr[0])
+		matVecQ4_0V80C(&out[0], len(out), &w[0], nb*BlockQ4_0, &xq[0], &xd[0], nb, &corr[0])
+	default:
+		matVecQ4_0V80(&out[0], len(out), &w[0], nb*BlockQ4_0, &xq[0], &xd[0], nb)
 	}
-	matVecQ4_0V80(&out[0], len(out), &w[0], nb*BlockQ4_0, &xq[0], &xd[0], nb)
 }

@@ -272,3 +272,32 @@ func ExampleImplementations() {
 	fmt.Println(Implementations(KernelMatVecQ8_0)[0])
 	// Output: generic
 }
+
+// TestMatVecQ4_0WideRows covers rows of more blocks than the corrected
+// Q4_0 kernels' table holds (they fall back to signed unpacking).
+func TestMatVecQ4_0WideRows(t *testing.T) {
+	forEachImpl(t, KernelMatVecQ4_0, func(t *testing.T, impl string) {
+		r := implRand(14)
+		for _, nb := range []int{q4CorrWide - 1, q4CorrWide, q4CorrWide + 1} {
+			for _, rows := range []int{1, 9} {
+				w := qWeights(r, true, rows, nb, func() uint16 { return randHalf(r, 5, 12) })
+				xq, xd := quantizedActs(1)(r, nb)
+				want := make([]float32, rows)
+				matVecQ4_0Generic(want, w, xq, xd)
+				got, check := guardedF32(t, rows, guardSentinel)
+				MatVecQ4_0(got, w, xq, xd)
+				check()
+				for i := range got {
+					mag, abs := qBound(w[i*nb*BlockQ4_0:(i+1)*nb*BlockQ4_0], true, xq, xd)
+					if !implClose(got[i], want[i], 1e-5*mag+abs) {
+						t.Fatalf("nb=%d rows=%d: row %d = %g, generic %g", nb, rows, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
+
+// q4CorrWide is the table size of the corrected Q4_0 kernels (512 on
+// arm64; the test uses the same widths everywhere).
+const q4CorrWide = 512

@@ -58,6 +58,10 @@
 #define SADDLP_8H(d, n) NEON_RR(0x4e202800, d, n)
 // SADALP Vd.8H, Vn.16B
 #define SADALP_8H(d, n) NEON_RR(0x4e206800, d, n)
+// SADDLV Sd, Vn.8H (sum of the eight int16 lanes as int32)
+#define SADDLV_S(d, n) NEON_RR(0x4e703800, d, n)
+// SHL Vd.4S, Vn.4S, #sh (0 ≤ sh ≤ 31)
+#define SHL_4S(d, n, sh) NEON_RR(0x4f205400 | ((sh)<<16), d, n)
 // SSHR Vd.16B, Vn.16B, #sh (1 ≤ sh ≤ 8)
 #define SSHR_16B(d, n, sh) NEON_RR(0x4f000400 | ((16-(sh))<<16), d, n)
 // XTN Vd.8B, Vn.8H

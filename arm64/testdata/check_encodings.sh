@@ -38,6 +38,8 @@ SMLAL_8H(1, 2, 3)|smlal	v1.8h, v2.8b, v3.8b
 SMLAL2_8H(1, 2, 3)|smlal2	v1.8h, v2.16b, v3.16b
 SADALP_4S(1, 2)|sadalp	v1.4s, v2.8h
 SADDLP_4S(1, 2)|saddlp	v1.4s, v2.8h
+SADDLV_S(1, 2)|saddlv	s1, v2.8h
+SHL_4S(1, 2, 3)|shl	v1.4s, v2.4s, #3
 SSHR_16B(1, 2, 4)|sshr	v1.16b, v2.16b, #4
 SSHR_16B(1, 2, 1)|sshr	v1.16b, v2.16b, #1
 XTN_8B(1, 2)|xtn	v1.8b, v2.8h
