@@ -3,6 +3,7 @@ module github.com/gosling-edge/gosling
 go 1.26.0
 
 require (
+	github.com/ebitengine/purego v0.11.3
 	github.com/klauspost/cpuid/v2 v2.4.2
 	github.com/x448/float16 v0.8.4
 	golang.org/x/sys v0.50.0

@@ -58,6 +58,9 @@ type Generator struct {
 	Model   *Model
 	Ctx     *Context
 	Sampler *Sampler
+	// Backend, when set, runs the model instead of Ctx (see Backend for
+	// when the host State is current).
+	Backend Backend
 	// Generated are the ids sampled by the last Generate.
 	Generated []int32
 
@@ -71,6 +74,14 @@ func (m *Model) NewGenerator(opt SamplerOptions) *Generator {
 	return &Generator{Model: m, Ctx: m.NewContext(), Sampler: NewSampler(m.Vocab, opt), work: make([]float32, m.Vocab)}
 }
 
+// stepper is what runs the model: the Backend if one is set, else Ctx.
+func (g *Generator) stepper() Stepper {
+	if g.Backend != nil {
+		return g.Backend
+	}
+	return g.Ctx
+}
+
 // Logits are the model's raw output after the last token Feed or Generate
 // gave the state (nil before any). The slice belongs to the Generator's
 // Context: it changes with the next token fed.
@@ -82,14 +93,14 @@ func (g *Generator) Logits() []float32 { return g.logits }
 // weights once; cancellation and progress are checked between chunks.
 func (g *Generator) Feed(ctx context.Context, s *State, tokens []int32, progress func(done, total int)) ([]float32, error) {
 	var logits []float32
-	chunk := g.Ctx.Chunk()
+	chunk := g.stepper().Chunk()
 	for start := 0; start < len(tokens); start += chunk {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		end := min(start+chunk, len(tokens))
 		var err error
-		if logits, err = g.Ctx.Prefill(s, tokens[start:end]); err != nil {
+		if logits, err = g.stepper().Prefill(s, tokens[start:end]); err != nil {
 			return nil, err
 		}
 		g.logits = logits
@@ -197,7 +208,7 @@ func (g *Generator) Generate(ctx context.Context, s *State, prompt []int32, logi
 				g.out = g.out[:i]
 				// The state reads the token that completed the stop, so that
 				// it ends after the stop (a chat turn ends with "\n\n").
-				if g.logits, err = g.Ctx.Forward(s, tok); err != nil {
+				if g.logits, err = g.stepper().Forward(s, tok); err != nil {
 					return st, err
 				}
 				return st, flush(true)
@@ -206,7 +217,7 @@ func (g *Generator) Generate(ctx context.Context, s *State, prompt []int32, logi
 		if err := flush(false); err != nil {
 			return st, err
 		}
-		if logits, err = g.Ctx.Forward(s, tok); err != nil {
+		if logits, err = g.stepper().Forward(s, tok); err != nil {
 			return st, err
 		}
 		g.logits = logits

@@ -18,8 +18,16 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("info -m MODEL", "Prints what the model file holds and which kernels this machine runs it with.", stderr)
 	mf := addModelFlags(fs.FlagSet)
 	tensors := fs.Bool("tensors", false, "list every tensor")
+	df := addDeviceFlags(fs.FlagSet)
 	if _, err := fs.parse(args); err != nil {
 		return err
+	}
+	dev, onDevice, err := df.handle()
+	if err != nil {
+		return err
+	}
+	if onDevice && *mf.path == "" {
+		return dev.describe(stdout) // the device alone
 	}
 	m, err := mf.open()
 	if err != nil {
@@ -52,6 +60,9 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 		for _, t := range g.Tensors {
 			fmt.Fprintf(stdout, "  %-36s %-5s %v\n", t.Name, t.Type, t.Dims)
 		}
+	}
+	if onDevice {
+		return dev.describe(stdout)
 	}
 	return nil
 }

@@ -81,8 +81,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	var stops stringList
 	fs.Var(&stops, "stop", "stop when the output contains this `text` (repeatable; \\n escapes allowed)")
 	stats := fs.Bool("stats", false, "print token counts and speed to standard error")
+	df := addDeviceFlags(fs.FlagSet)
 	pos, err := fs.parse(args)
 	if err != nil {
+		return err
+	}
+	if _, _, err := df.handle(); err != nil {
 		return err
 	}
 	if len(pos) == 0 && *stf.in == "" {
@@ -105,6 +109,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	backend, err := df.open(m)
+	if err != nil {
+		return err
+	}
+	if backend != nil {
+		defer backend.Close()
+	}
 
 	s, logits, err := stf.load(m)
 	if err != nil {
@@ -120,6 +131,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	g := m.NewGenerator(sopt)
+	g.Backend = backend
 	w := bufio.NewWriter(stdout)
 	opt := runtime.GenerateOptions{MaxTokens: *maxTokens, Sampler: sopt, Weights: runtime.GenerateWeights,
 		Stop: stops.bytes(), Progress: newCountProgress(stderr, "reading prompt")}
@@ -133,6 +145,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	w.Flush()
 	if err != nil && ctx.Err() == nil {
 		return err
+	}
+	if *stf.out != "" && backend != nil {
+		if err := backend.Sync(s); err != nil {
+			return err
+		}
 	}
 	if err := stf.save(stderr, m, s, g.Logits()); err != nil {
 		return err
