@@ -122,7 +122,10 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-var errBusy = errors.New("server busy")
+var (
+	errBusy       = errors.New("server busy")
+	errClientGone = errors.New("client gone")
+)
 
 // acquire waits for the model. It fails at once with errBusy when Queue
 // requests already wait, and with the context's error if the client goes
@@ -462,6 +465,15 @@ func (s *Server) serveJob(w http.ResponseWriter, r *http.Request, j *job, p samp
 		s.finish(route, nil, err, t0)
 		return
 	}
+	released := false
+	release = func(free func()) func() {
+		return func() {
+			if !released {
+				released = true
+				free()
+			}
+		}
+	}(release)
 	defer release()
 
 	rc := http.NewResponseController(w)
@@ -474,20 +486,27 @@ func (s *Server) serveJob(w http.ResponseWriter, r *http.Request, j *job, p samp
 		}
 		rc.Flush()
 		j.emit = func(text []byte) error {
-			if err := writeEvent(w, piece(text)); err != nil {
-				return err
+			err := writeEvent(w, piece(text))
+			if err == nil {
+				err = rc.Flush()
 			}
-			return rc.Flush()
+			if err != nil {
+				return fmt.Errorf("%w: %v", errClientGone, err)
+			}
+			return nil
 		}
 	}
 	res, err := s.generate(r.Context(), j)
 	s.mu.Lock()
 	s.cacheEntries, s.cacheBytes = len(s.cache.entries), s.cache.bytes()
 	s.mu.Unlock()
+	// The model is free before the answer is written: a client that sends
+	// its next request as soon as it has read this one finds it free.
+	release()
 	s.finish(route, res, err, t0)
 	if err != nil {
-		if r.Context().Err() != nil {
-			return // the client is gone
+		if r.Context().Err() != nil || errors.Is(err, errClientGone) {
+			return
 		}
 		if !p.Stream {
 			writeError(w, http.StatusInternalServerError, "server_error", err.Error())
@@ -521,7 +540,7 @@ func (s *Server) finish(route string, res *result, err error, t0 time.Time) {
 	switch {
 	case err == nil:
 		s.count.Completed++
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errClientGone):
 		s.count.Cancelled++
 	default:
 		s.count.Failed++
@@ -578,8 +597,16 @@ const maxRequestBytes = 4 << 20
 
 func decodeRequest(w http.ResponseWriter, r *http.Request, v any) bool {
 	body := http.MaxBytesReader(w, r.Body, maxRequestBytes)
-	if err := json.NewDecoder(body).Decode(v); err != nil {
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "request body: "+err.Error())
+		return false
+	}
+	// Read the body to its end (only then does net/http watch the
+	// connection and cancel the request's context when the client leaves);
+	// nothing but white space may follow the JSON value.
+	if err := dec.Decode(&struct{}{}); err != io.EOF {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "request body: more than one JSON value")
 		return false
 	}
 	return true

@@ -442,13 +442,15 @@ func TestChatMessagesErrors(t *testing.T) {
 		"messages": []map[string]any{{"role": "user", "content": []map[string]any{{"type": "text", "text": "Hi"}}}}}); code != 200 {
 		t.Errorf("text parts: %d %s", code, body)
 	}
-	resp, err := http.Post(url+"/v1/chat/completions", "application/json", strings.NewReader("{not json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 400 {
-		t.Errorf("bad JSON: %d", resp.StatusCode)
+	for _, bad := range []string{"{not json", `{"messages":[{"role":"user","content":"a"}]} {}`} {
+		resp, err := http.Post(url+"/v1/chat/completions", "application/json", strings.NewReader(bad))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 400 {
+			t.Errorf("body %q: %d", bad, resp.StatusCode)
+		}
 	}
 }
 
