@@ -2,6 +2,9 @@
 //
 //	gosling convert  IN.pth -o OUT.gguf --type q8_0   checkpoint → GGUF
 //	gosling run      [-m MODEL] PROMPT                continue a prompt
+//	gosling chat     -m MODEL [--system TEXT]         chat (G1 template)
+//	gosling serve    -m MODEL [--addr HOST:PORT]      OpenAI-compatible HTTP API
+//	gosling bench    -m MODEL [--json]                speed vs memory bandwidth
 //	gosling info     -m MODEL                         shapes, types, kernels
 //	gosling tokenize (-m MODEL | --vocab FILE) TEXT   text → token ids
 //	gosling logits   -m MODEL --tokens 1,2,3 --out F  reference logits
