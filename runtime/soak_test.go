@@ -25,7 +25,8 @@ import (
 //
 // GOSLING_SOAK_MODEL picks the model (default: the embedded demo model's
 // file, cmd/gosling/demo.gguf, else a synthetic one), GOSLING_SOAK_TOKENS
-// the count, GOSLING_SOAK_OUT a file for the series (CSV).
+// the count, GOSLING_SOAK_THREADS the threads (2), GOSLING_SOAK_OUT a file
+// for the series (CSV).
 func TestSoakGenerate(t *testing.T) {
 	if testing.Short() || os.Getenv("GOSLING_SOAK") != "1" {
 		t.Skip("soak test: set GOSLING_SOAK=1 (takes minutes)")
@@ -44,7 +45,14 @@ func TestSoakGenerate(t *testing.T) {
 			path = synthModel(t, synth.Shape{Layers: 4, Embd: 256, Vocab: 8192, FFN: 1024}, quant.TypeQ8_0)
 		}
 	}
-	m := load(t, path, 2)
+	threads := 2
+	if s := os.Getenv("GOSLING_SOAK_THREADS"); s != "" {
+		var err error
+		if threads, err = strconv.Atoi(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := load(t, path, threads)
 	t.Logf("model %s: %s", path, m.Config)
 
 	g := m.NewGenerator(runtime.DefaultSampler)
