@@ -122,6 +122,11 @@ func New(opt Options) (*Agent, error) {
 	if opt.Logf == nil {
 		opt.Logf = func(string, ...any) {}
 	}
+	if opt.Serial != nil && opt.Serial.Logf == nil {
+		d := *opt.Serial // the port's comings and goings go to the agent's log
+		d.Logf = opt.Logf
+		opt.Serial = &d
+	}
 	a := &Agent{opt: opt, wake: make(chan struct{}, 1), console: &console{logf: opt.Logf}}
 	if opt.Output != nil {
 		a.out = &logWriter{w: opt.Output, logf: opt.Logf}
@@ -249,8 +254,9 @@ func (a *Agent) submit(j job) (int, error) {
 		return 0, fmt.Errorf("%w: answering, prompt dropped", ErrBusy)
 	case a.opt.Busy == Queue && len(a.pending) >= a.opt.QueueSize:
 		a.counts.dropped++
+		waiting := len(a.pending)
 		a.mu.Unlock()
-		return 0, fmt.Errorf("%w: %d prompts waiting already, prompt dropped", ErrBusy, len(a.pending))
+		return 0, fmt.Errorf("%w: %d prompts waiting already, prompt dropped", ErrBusy, waiting)
 	}
 	a.pending = append(a.pending, j)
 	a.mu.Unlock()

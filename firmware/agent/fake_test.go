@@ -184,3 +184,5 @@ func waitFor[T any](t *testing.T, c <-chan T, what string) T {
 	var zero T
 	return zero
 }
+
+func sprintf(f string, a ...any) string { return fmt.Sprintf(f, a...) }
