@@ -241,7 +241,11 @@ func serveAgent(cfg *config.Config, profile board.Profile, stdout io.Writer, log
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Printf("ready: serial %s, %d buttons, queue %s", serialSummary(cfg), len(opt.Buttons), cfg.Queue.Busy)
+	busy := fmt.Sprintf("queue up to %d", cfg.Queue.Size)
+	if opt.Busy == agent.Drop {
+		busy = "drop"
+	}
+	logger.Printf("ready: serial %s, %d buttons, prompts while busy: %s", serialSummary(cfg), len(opt.Buttons), busy)
 	err = a.Run(ctx)
 	logger.Printf("stopped: %s", a.Status())
 	return err
