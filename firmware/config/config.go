@@ -178,17 +178,38 @@ func Parse(data []byte) (*Config, error) {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			if pe.LastKey != "" {
-				return nil, fmt.Errorf("line %d: %s: %s", pe.Position.Line, pe.LastKey, pe.Message)
+				return nil, fmt.Errorf("line %d: %s: %s", pe.Position.Line, oneLine(pe.LastKey), oneLine(pe.Message))
 			}
-			return nil, fmt.Errorf("line %d: %s", pe.Position.Line, pe.Message)
+			return nil, fmt.Errorf("line %d: %s", pe.Position.Line, oneLine(pe.Message))
 		}
 		return nil, err
 	}
 	var errs []error
 	for _, k := range md.Undecoded() {
-		errs = append(errs, fmt.Errorf("%s: unknown key", k))
+		errs = append(errs, fmt.Errorf("%s: unknown key", oneLine(k.String())))
 	}
 	return c, errors.Join(errs...)
+}
+
+// oneLine escapes control characters: the TOML decoder quotes the input it
+// stumbled on, newlines included, and each problem must stay one line.
+func oneLine(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // Validate checks every value and fills what the board profile p gives:
