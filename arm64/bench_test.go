@@ -137,6 +137,16 @@ func vectorCases() []benchCase {
 			out := make([]float32, N)
 			return func() { LayerNorm(out, x[:N], wt[:N], bs[:N], 64e-5) }
 		}, N},
+		{KernelSigmoid, benchShape{1, D}, func() func() {
+			x, _, _, bs := vec()
+			out := make([]float32, D)
+			return func() { Sigmoid(out, x, bs) }
+		}, D},
+		{KernelDecay, benchShape{1, D}, func() func() {
+			x, _, _, bs := vec()
+			out := make([]float32, D)
+			return func() { Decay(out, x, bs) }
+		}, D},
 		{KernelDotF32, benchShape{1, D}, func() func() {
 			x, y, _, _ := vec()
 			return func() { sink += DotF32(x, y) }

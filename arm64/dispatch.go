@@ -16,6 +16,8 @@ var (
 	matMulQ4_0 = matMulQ4_0Generic
 	wkv7       = wkv7Generic
 	layerNorm  = layerNormGeneric
+	sigmoidAct = sigmoidGeneric
+	decayAct   = decayGeneric
 )
 
 func init() {
@@ -39,4 +41,6 @@ func registerGeneric() {
 	register(KernelMatMulQ4_0, ImplGeneric, true, func() { matMulQ4_0 = matMulQ4_0Generic })
 	register(KernelWKV7, ImplGeneric, true, func() { wkv7 = wkv7Generic })
 	register(KernelLayerNorm, ImplGeneric, true, func() { layerNorm = layerNormGeneric })
+	register(KernelSigmoid, ImplGeneric, true, func() { sigmoidAct = sigmoidGeneric })
+	register(KernelDecay, ImplGeneric, true, func() { decayAct = decayGeneric })
 }

@@ -20,6 +20,8 @@ func registerAsm() {
 	register(KernelMatVecF16, ImplNEON, hasASIMD, func() { matVecF16 = matVecF16NEONGo })
 	register(KernelWKV7, ImplNEON, hasASIMD, func() { wkv7 = wkv7NEONGo })
 	register(KernelLayerNorm, ImplNEON, hasASIMD, func() { layerNorm = layerNormNEONGo })
+	register(KernelSigmoid, ImplNEON, hasASIMD, func() { sigmoidAct = sigmoidNEON })
+	register(KernelDecay, ImplNEON, hasASIMD, func() { decayAct = decayNEON })
 	register(KernelMatVecQ8_0, ImplNEON, hasASIMD, func() { matVecQ8_0 = matVecQ8_0NEON })
 	register(KernelMatVecQ8_0, ImplNEONDotProd, hasDotProd, func() { matVecQ8_0 = matVecQ8_0NEONDot })
 	register(KernelMatVecQ4_0, ImplNEON, hasASIMD, func() { matVecQ4_0 = matVecQ4_0NEON })

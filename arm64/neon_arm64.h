@@ -95,6 +95,21 @@
 
 // --- float32 arithmetic ---
 
+// FRINTN Vd.4S, Vn.4S (round to nearest, ties to even)
+#define FRINTN_4S(d, n) NEON_RR(0x4e218800, d, n)
+// FCVTZS Vd.4S, Vn.4S (float32 → int32, toward zero)
+#define FCVTZS_4S(d, n) NEON_RR(0x4ea1b800, d, n)
+// FMIN Vd.4S, Vn.4S, Vm.4S
+#define FMIN_4S(d, n, m) NEON_RRR(0x4ea0f400, d, n, m)
+// FNEG Vd.4S, Vn.4S
+#define FNEG_4S(d, n) NEON_RR(0x6ea0f800, d, n)
+// FDIV Vd.4S, Vn.4S, Vm.4S
+#define FDIV_4S(d, n, m) NEON_RRR(0x6e20fc00, d, n, m)
+// DUP Vd.4S, Vn.S[i]
+#define DUP_4S_ELEM(d, n, i) NEON_RR(0x4e000400 | (((((i)<<3)|4))<<16), d, n)
+// MOV Vd.16B, Vn.16B (ORR Vd, Vn, Vn)
+#define MOV_16B(d, n) NEON_RRR(0x4ea01c00, d, n, n)
+
 // FADD Vd.4S, Vn.4S, Vm.4S
 #define FADD_4S(d, n, m) NEON_RRR(0x4e20d400, d, n, m)
 // FSUB Vd.4S, Vn.4S, Vm.4S

@@ -35,6 +35,8 @@ const (
 	KernelMatMulQ4_0 = "MatMulQ4_0"
 	KernelWKV7       = "WKV7"
 	KernelLayerNorm  = "LayerNorm"
+	KernelSigmoid    = "Sigmoid"
+	KernelDecay      = "Decay"
 )
 
 type implementation struct {

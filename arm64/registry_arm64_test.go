@@ -14,6 +14,8 @@ var neonKernels = []string{
 	KernelMatVecF16,
 	KernelWKV7,
 	KernelLayerNorm,
+	KernelSigmoid,
+	KernelDecay,
 	KernelMatMulF32,
 	KernelMatMulF16,
 	KernelMatMulQ8_0,

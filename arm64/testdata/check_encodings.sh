@@ -55,6 +55,14 @@ SCVTF_4S(1, 2)|scvtf	v1.4s, v2.4s
 FCVTL_4S(1, 2)|fcvtl	v1.4s, v2.4h
 FCVTL2_4S(1, 2)|fcvtl2	v1.4s, v2.8h
 FCVTAS_4S(1, 2)|fcvtas	v1.4s, v2.4s
+FRINTN_4S(1, 2)|frintn	v1.4s, v2.4s
+FCVTZS_4S(1, 2)|fcvtzs	v1.4s, v2.4s
+FMIN_4S(1, 2, 3)|fmin	v1.4s, v2.4s, v3.4s
+FNEG_4S(1, 2)|fneg	v1.4s, v2.4s
+FDIV_4S(1, 2, 3)|fdiv	v1.4s, v2.4s, v3.4s
+DUP_4S_ELEM(1, 2, 3)|dup	v1.4s, v2.s[3]
+DUP_4S_ELEM(1, 30, 0)|dup	v1.4s, v30.s[0]
+MOV_16B(1, 2)|mov	v1.16b, v2.16b
 FADD_4S(1, 2, 3)|fadd	v1.4s, v2.4s, v3.4s
 FSUB_4S(1, 2, 3)|fsub	v1.4s, v2.4s, v3.4s
 FMUL_4S(1, 2, 3)|fmul	v1.4s, v2.4s, v3.4s

@@ -4,7 +4,8 @@
 # difference method: (count with N2 calls − count with N1 calls) / (N2 − N1).
 #
 # usage: kernel_insns.sh [-cpu CPU] [-t T] [-n1 N1] [-n2 N2] KERNEL SHAPE [IMPL]
-#   (default N2: about 20 M weights of work more than N1)
+#   (default N2: about 100 M weights (matrices) or 2 M values (vector
+#   kernels) of work more than N1)
 #   KERNEL  a registry name: MatVecQ8_0, MatMulQ4_0, WKV7, ...
 #   SHAPE   rows x cols, e.g. 768x768 (vector kernels: 1x768, 1x64; WKV7: 64x64)
 #   IMPL    generic | neon | neon-dotprod (default: what the CPU selects)
@@ -26,8 +27,11 @@ kernel=${1:?kernel}; shape=${2:?shape}; impl=${3:-}
 rows=${shape%x*} cols=${shape#*x}
 # Enough calls that the Go runtime's background noise (a few thousand
 # instructions per run) is small against the difference.
+# Vector kernels (under 100k values per call) cost far more per value.
 if [ -z "$n2" ]; then
-	n2=$((n1 + 20000000 / (rows * cols * t)))
+	work=100000000
+	[ $((rows * cols * t)) -ge 100000 ] || work=2000000
+	n2=$((n1 + work / (rows * cols * t)))
 	[ "$n2" -ge $((n1 + 10)) ] || n2=$((n1 + 10))
 fi
 bin=${KERNEL_INSNS_BIN:-$(mktemp -d)/arm64.test}
