@@ -12,7 +12,10 @@
 // token and block: 8 SDOT, then one SCVTF, FMUL (row scales × token
 // scale) and FMLA. The float arithmetic per (row, token) is the matvec's
 // (float sums over blocks in order, same fused multiply-adds), so results
-// equal MatVecQ8_0/MatVecQ4_0 bit for bit.
+// equal MatVecQ8_0 bit for bit, and MatVecQ4_0 too except where a partial
+// sum leaves the normal float range (the Q4_0 tiles sum 16-fold values
+// and scale by 1/16 at the end; the Q4_0 matvec sums corrected unsigned
+// nibbles).
 //
 // Registers:
 //	R0 out (row group), R1 output stride in bytes, R2 first row of the
