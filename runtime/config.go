@@ -28,9 +28,6 @@ type Config struct {
 const (
 	layerNormEps = 1e-5
 	groupNormEps = 64e-5
-	// decayScale is e^-0.5: w = exp(-e^-0.5 · sigmoid(·)) keeps every decay
-	// in (e^-0.607, 1).
-	decayScale = 0.606531
 )
 
 // String is a one-line summary, e.g. "L12 D768 H12×64 V65536 FFN3072 LoRA w64 a64 v32 g128".

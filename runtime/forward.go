@@ -180,20 +180,16 @@ func (c *Context) timeMix(li int, l *Block, s *LayerState, T int) {
 	c.mul(l.W1, c.loraW, c.xw, T)
 	tanhInPlace(c.loraW[:T*m.RankW])
 	c.mul(l.W2, c.w, c.loraW, T)
-	for i, z := range c.w[:T*D] {
-		c.w[i] = exp32(-decayScale * sigmoid(l.W0[i%D]+z))
-	}
+	arm64.Decay(c.w[:T*D], c.w[:T*D], l.W0)
 
 	// a = sigmoid(a0 + (xa·a1)·a2)
 	c.mul(l.A1, c.loraA, c.xa, T)
 	c.mul(l.A2, c.a, c.loraA, T)
-	for i, z := range c.a[:T*D] {
-		c.a[i] = sigmoid(l.A0[i%D] + z)
-	}
+	arm64.Sigmoid(c.a[:T*D], c.a[:T*D], l.A0)
 
 	// g = sigmoid(xg·g1)·g2
 	c.mul(l.G1, c.loraG, c.xg, T)
-	sigmoidInPlace(c.loraG[:T*m.RankG])
+	arm64.Sigmoid(c.loraG[:T*m.RankG], c.loraG[:T*m.RankG], nil)
 	c.mul(l.G2, c.g, c.loraG, T)
 
 	// Value residual: layer 0's v is remembered; later layers mix towards it.
@@ -202,8 +198,9 @@ func (c *Context) timeMix(li int, l *Block, s *LayerState, T int) {
 	} else {
 		c.mul(l.V1, c.loraV, c.xv, T)
 		c.mul(l.V2, c.vMix, c.loraV, T)
+		arm64.Sigmoid(c.vMix[:T*D], c.vMix[:T*D], l.V0)
 		for i, v := range c.v[:T*D] {
-			c.v[i] = v + (c.vFirst[i]-v)*sigmoid(l.V0[i%D]+c.vMix[i])
+			c.v[i] = v + (c.vFirst[i]-v)*c.vMix[i]
 		}
 	}
 

@@ -53,16 +53,6 @@ func lerp(out, x, d, mix []float32) {
 	}
 }
 
-func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
-
-func exp32(x float32) float32 { return float32(math.Exp(float64(x))) }
-
-func sigmoidInPlace(x []float32) {
-	for i, v := range x {
-		x[i] = sigmoid(v)
-	}
-}
-
 func tanhInPlace(x []float32) {
 	for i, v := range x {
 		x[i] = float32(math.Tanh(float64(v)))
