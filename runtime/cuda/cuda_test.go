@@ -29,6 +29,7 @@ func TestStructsMatchHeader(t *testing.T) {
 		"MatJob":    unsafe.Sizeof(matJob{}),
 		"LayerArgs": unsafe.Sizeof(layerArgs{}),
 		"TopArgs":   unsafe.Sizeof(topArgs{}),
+		"ProdArgs":  unsafe.Sizeof(prodArgs{}),
 	} {
 		n := countFields(t, string(src), name)
 		if uintptr(n)*8 != size {

@@ -45,6 +45,10 @@ type driver struct {
 	// CUDA graphs: optional (a driver without them runs plain launches).
 	cuStreamBeginCapture, cuStreamEndCapture, cuGraphInstantiate uintptr
 	cuGraphLaunch, cuGraphDestroy, cuGraphExecDestroy            uintptr
+
+	// Optional: more than 48 KiB of dynamic shared memory, and how many
+	// blocks of a kernel fit on a multiprocessor.
+	cuFuncSetAttribute, cuOccupancyMaxActiveBlocks uintptr
 }
 
 var (
@@ -110,6 +114,8 @@ func openDriver(name string) (*driver, error) {
 		{&d.cuStreamBeginCapture, "cuStreamBeginCapture_v2"}, {&d.cuStreamEndCapture, "cuStreamEndCapture"},
 		{&d.cuGraphInstantiate, "cuGraphInstantiateWithFlags"}, {&d.cuGraphLaunch, "cuGraphLaunch"},
 		{&d.cuGraphDestroy, "cuGraphDestroy"}, {&d.cuGraphExecDestroy, "cuGraphExecDestroy"},
+		{&d.cuFuncSetAttribute, "cuFuncSetAttribute"},
+		{&d.cuOccupancyMaxActiveBlocks, "cuOccupancyMaxActiveBlocksPerMultiprocessor"},
 	} {
 		*s.p, _ = purego.Dlsym(lib, s.name)
 	}
@@ -186,6 +192,9 @@ const (
 	attrComputeMinor         = 76
 	attrReadOnlyHostRegister = 113
 )
+
+// CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+const funcAttrMaxDynamicShared = 8
 
 // cuMemHostRegister flags.
 const (

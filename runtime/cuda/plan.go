@@ -8,10 +8,27 @@ package cuda
 
 type matJob struct {
 	W, X, XQ, XD, Out, P0, P1  uint64
+	OQ, OD                     uint64
 	Type, Rows, Cols, RowBytes int64
 	XS, OS                     int64
 	Epi                        int64
 	BlockStart                 int64
+	Mix                        int64
+}
+
+// prodArgs is one decode launch of the product kernels (ProdArgs).
+type prodArgs struct {
+	Jobs          uint64
+	NJobs, NTiles int64
+	X, LNW, LNB   uint64
+	Prev          uint64
+	Mix           [6]uint64
+	Q8Mask        int64
+	Keep          uint64
+	CopySrc       uint64
+	CopyDst       uint64
+	CopyN, D      int64
+	Eps           float64
 }
 
 type layerArgs struct {
@@ -26,6 +43,9 @@ type layerArgs struct {
 	FX, FXQ, FXD                   uint64
 	D, H                           int64
 	Eps, GEps                      float64
+	Up, UpIn                       [4]uint64
+	UpType, UpCols, UpRowBytes     [4]int64
+	W0, A0, V0, Keep               uint64
 }
 
 type topArgs struct {
@@ -34,6 +54,19 @@ type topArgs struct {
 	EmbType, EmbRowBytes, D         int64
 	Eps                             float64
 }
+
+// Device-only weight types (TYPE_Q8_0P, TYPE_Q4_0P in common.cuh): the
+// repacked copies of Q8_0 and Q4_0 matrices in device memory.
+const (
+	typeQ8_0Packed = 256 + 8
+	typeQ4_0Packed = 256 + 2
+)
+
+// noMix marks a product that reads its input from memory (MatJob.mix).
+const noMix = -1
+
+// mixNorm is the prologue's normalised x without a lerp (MatJob.mix).
+const mixNorm = 6
 
 // Epilogues of a product (EPI_* in common.cuh).
 const (
@@ -50,12 +83,12 @@ const (
 // step is one thing a token step does on the stream: a kernel launch, or a
 // copy between the pinned host buffers and the device.
 type step struct {
-	kind   int // stepLaunch, stepTokensIn, stepLogitsOut
-	fn     uintptr
-	fnMany uintptr // the kernel for T > 1, if another
+	kind int // stepLaunch, stepTokensIn, stepLogitsOut
+	fn   uintptr
 	// grid is the grid's x size for T tokens.
 	grid    func(T int) uint32
 	threads uint32
+	shared  uint32  // bytes of dynamic shared memory
 	params  uintptr // host address of the void*[] kernel parameter array
 	name    string  // for errors
 }

@@ -27,7 +27,7 @@ func (b *Backend) Forward(s *runtime.State, token int) ([]float32, error) {
 	if b.graphExec != 0 {
 		err = b.d.check("cuGraphLaunch", b.d.call(b.d.cuGraphLaunch, b.graphExec, b.stream))
 	} else {
-		err = b.enqueue(1)
+		err = b.enqueue(b.decodeSteps(), 1)
 	}
 	if err == nil {
 		err = b.sync()
@@ -46,7 +46,8 @@ func (b *Backend) Chunk() int { return b.opt.Chunk }
 
 // Prefill feeds tokens in chunks: each product reads its weights once per
 // eight tokens of a chunk, the WKV recurrence runs token by token inside one
-// kernel. It returns the logits after the last token.
+// kernel. It returns the logits after the last token. (A single token is
+// faster through Forward's fused decode kernels.)
 func (b *Backend) Prefill(s *runtime.State, tokens []int32) ([]float32, error) {
 	if len(tokens) == 0 {
 		return nil, fmt.Errorf("prefill: no tokens")
@@ -67,7 +68,7 @@ func (b *Backend) Prefill(s *runtime.State, tokens []int32) ([]float32, error) {
 	for start := 0; start < len(tokens); start += b.opt.Chunk {
 		end := min(start+b.opt.Chunk, len(tokens))
 		copy(b.tokensHost, tokens[start:end])
-		err := b.enqueue(end - start)
+		err := b.enqueue(b.steps, end-start)
 		if err == nil {
 			err = b.sync()
 		}
@@ -92,6 +93,18 @@ func (b *Backend) Sync(s *runtime.State) error {
 		return nil // the host copy is the current one
 	}
 	return b.download(s)
+}
+
+// Forget makes the host copy of s the current one again, for host code
+// that replaced its floats in a way the Tokens count may not show (a state
+// file of the same length, a reset to a start of the same length): the next
+// step uploads s. The device's copy is dropped, not saved.
+func (b *Backend) Forget(s *runtime.State) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if s == b.bound {
+		b.bound = nil
+	}
 }
 
 // download copies the device state into s.
@@ -125,12 +138,21 @@ func (b *Backend) bind(s *runtime.State) error {
 	return nil
 }
 
-// enqueue puts one pass over T tokens on the stream.
-func (b *Backend) enqueue(T int) error {
+// decodeSteps are the steps of one decode token: the fused kernels, or the
+// prefill kernels over one token when Unfused.
+func (b *Backend) decodeSteps() []step {
+	if b.decode != nil {
+		return b.decode
+	}
+	return b.steps
+}
+
+// enqueue puts the steps of one pass over T tokens on the stream.
+func (b *Backend) enqueue(steps []step, T int) error {
 	*b.tSlot = uint64(T)
 	d := b.d
-	for i := range b.steps {
-		s := &b.steps[i]
+	for i := range steps {
+		s := &steps[i]
 		var res uintptr
 		switch s.kind {
 		case stepTokensIn:
@@ -138,11 +160,7 @@ func (b *Backend) enqueue(T int) error {
 		case stepLogitsOut:
 			res = d.call(d.cuMemcpyDtoHAsync, uintptr(unsafe.Pointer(unsafe.SliceData(b.logits))), uintptr(b.logitsDev), uintptr(4*len(b.logits)), b.stream)
 		default:
-			fn := s.fn
-			if T > 1 && s.fnMany != 0 {
-				fn = s.fnMany
-			}
-			res = d.call(d.cuLaunchKernel, fn, uintptr(s.grid(T)), 1, 1, uintptr(s.threads), 1, 1, 0, b.stream, s.params, 0)
+			res = d.call(d.cuLaunchKernel, s.fn, uintptr(s.grid(T)), 1, 1, uintptr(s.threads), 1, 1, uintptr(s.shared), b.stream, s.params, 0)
 		}
 		if res != 0 {
 			return d.check("step "+s.name, res)
@@ -157,7 +175,7 @@ func (b *Backend) sync() error {
 }
 
 // capture records the single-token pass as a CUDA graph, so that a decode
-// step is one launch instead of about ten per layer. When the driver cannot
+// step is one launch instead of five per layer. When the driver cannot
 // capture, the plain launches stay, and GraphError says why.
 func (b *Backend) capture() {
 	d := b.d
@@ -166,7 +184,7 @@ func (b *Backend) capture() {
 		b.graphErr = err
 		return
 	}
-	err := b.enqueue(1)
+	err := b.enqueue(b.decodeSteps(), 1)
 	var graph uintptr
 	if e := d.check("cuStreamEndCapture", d.call(d.cuStreamEndCapture, b.stream, uintptr(unsafe.Pointer(&graph)))); err == nil {
 		err = e

@@ -4,30 +4,40 @@
 # repository root on the device machine (no Go there): everything it runs was
 # built here and carried in .carry/cuda (see tools/cuda/prepare.sh).
 #
-#   tools/cuda/device.sh [check] [bench01] [bench] [torch]   (default: check bench torch)
+#   tools/cuda/device.sh [check|quick] [bench] [split] [variants] [profile] [torch]
+#   (default: check bench variants torch)
 #
-# Stages run in this order (the synthetic models are made in the background
-# from the start):
-# check:   go test binary of runtime/cuda, cuda-check on the fixture model
-#          (converted here to F32/F16/Q8_0/Q4_0; device memory and mapped
-#          host memory, graph and plain launches), info, a short run
-# bench01: cuda-bench on the 0.1B shape at Q8_0 only
-# bench:   cuda-bench on 0.1B/0.4B/1.5B × Q8_0/Q4_0 (models made here by gosling synth)
-# torch:   the official rwkv_v7_demo_fast.py at the three shapes (last: it is
-#          the slowest, and its own timeout keeps the call in bounds)
-# Logs go to $OUT (or ./out): log.txt and a summary at the end.
+# check:    go test binary of runtime/cuda; cuda-check on the fixture model
+#           (converted here to F32/F16/Q8_0/Q4_0; device memory and mapped
+#           host memory, graph and plain launches, the unfused decode, both
+#           tile shapes); run, chat and bench with --device cuda
+# quick:    cuda.test, and cuda-check on the fixture at F16/Q8_0/Q4_0 in both
+#           memory modes and with GOSLING_CUDA_SPLIT_LORA=1
+# bench:    cuda-bench on 0.1B/0.4B/1.5B × Q8_0/Q4_0 (models made here by
+#           gosling synth), with the baseline binary too when carried (only
+#           for the models named in BASE_MODELS, e.g. "m01-q8_0 m15-q8_0", if set)
+# split:    cuda-bench with GOSLING_CUDA_SPLIT_LORA=1 on 0.1B Q8_0, 1.5B Q8_0/Q4_0
+# profile:  Nsight Compute: every kernel of one decode token (0.1B, 1.5B
+#           Q8_0; 1.5B with the split LoRA too), summarised by ncu_summary.py
+# variants: tuning knobs on the 0.1B and 1.5B Q8_0 models (rows per warp,
+#           blocks per multiprocessor, no graph, unfused), mapped memory
+# torch:    the official rwkv_v7_demo_fast.py at the 0.1B and 1.5B shapes
+#           (its CUDA kernel is built in the background from the start)
+# Logs go to $OUT (or ./out): log.txt; the summary is printed last.
 set -u
 C=.carry/cuda
 G=$C/gosling
+B=$C/gosling-base
 OUT=${OUT:-out}
 mkdir -p "$OUT"
 LOG=$OUT/log.txt
 exec > >(tee -a "$LOG") 2>&1
-stages=${*:-check bench torch}
+stages=${*:-check bench variants torch}
 has() { [[ " $stages " == *" $1 "* ]]; }
 section() { echo; echo "=== $* ($(date +%T))"; }
 M=/tmp/gosling-models
 mkdir -p $M
+T0=$(date +%s)
 
 synth() { # name layers embd type
 	[ -f $M/$1-$4.gguf ] || $G synth -q -o $M/$1-$4.gguf --layers $2 --embd $3 --type $4 >/dev/null
@@ -36,16 +46,29 @@ synth() { # name layers embd type
 section machine
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem --format=csv
 nproc
+[ -f $C/BASE ] && cat $C/BASE
 
-# The big synthetic models take a while on the CPU: start them now.
-if has bench || has bench01; then
-	( synth m01 12 768 q8_0
+if has bench || has variants || has split || has profile; then
+	( synth m01 12 768 q8_0 & synth m15 24 2048 q8_0 & synth m15 24 2048 q4_0 &
 	  if has bench; then
 		synth m01 12 768 q4_0 & synth m04 24 1024 q8_0 & synth m04 24 1024 q4_0 &
-		synth m15 24 2048 q8_0 & synth m15 24 2048 q4_0 & wait
-	  fi ) > $OUT/synth.log 2>&1 &
+	  fi
+	  wait ) > $OUT/synth.log 2>&1 &
 	SYNTH=$!
 fi
+if has torch; then
+	export TORCH_CUDA_ARCH_LIST=9.0 MAX_JOBS=16
+	( cd $C/rwkv && timeout 240 python3 ../../../tools/cuda/torch_ref.py --build . ) > $OUT/torch_build.log 2>&1 &
+	TBUILD=$!
+fi
+
+fail=0
+check() { # label, then the command
+	local label=$1
+	shift
+	section "$label"
+	"$@" || { fail=1; echo "FAILED: $label"; }
+}
 
 if has check; then
 	section "convert the fixture checkpoint"
@@ -55,25 +78,52 @@ if has check; then
 	section "info --device cuda"
 	$G info --device cuda
 	section "go test runtime/cuda (tiny models, every type, both memory modes)"
-	(cd runtime/cuda && ../../$C/cuda.test -test.v -test.count=1 2>&1 | grep -E "^(---|===|ok|FAIL|PASS)|_test.go")
-	fail=0
-	for t in f32 f16 q8_0 q4_0; do
+	(cd runtime/cuda && ../../$C/cuda.test -test.v -test.count=1 2>&1 | grep -E "^(---|ok|FAIL|PASS)|_test.go")
+	for t in f16 q8_0 q4_0 f32; do
 		for mode in "" --cuda-mapped; do
-			section "cuda-check fixture $t $mode"
-			$G cuda-check -m /tmp/fix-$t.gguf $mode --tokens 64 --ref /tmp/fix-f32.gguf || fail=1
+			check "cuda-check fixture $t $mode" $G cuda-check -m /tmp/fix-$t.gguf $mode --tokens 64 --ref /tmp/fix-f32.gguf
 		done
 	done
-	section "cuda-check fixture q8_0 --cuda-no-graph --cuda-chunk 5"
-	$G cuda-check -m /tmp/fix-q8_0.gguf --cuda-no-graph --cuda-chunk 5 || fail=1
+	check "cuda-check fixture q8_0 --cuda-no-graph --cuda-chunk 5" $G cuda-check -m /tmp/fix-q8_0.gguf --cuda-no-graph --cuda-chunk 5
+	check "cuda-check fixture q8_0, unfused decode (GOSLING_CUDA_FUSED=0)" env GOSLING_CUDA_FUSED=0 $G cuda-check -m /tmp/fix-q8_0.gguf
+	check "cuda-check fixture q4_0, 4 rows a warp everywhere (GOSLING_CUDA_RPW=4)" env GOSLING_CUDA_RPW=4 $G cuda-check -m /tmp/fix-q4_0.gguf
+	check "cuda-check fixture q8_0, 1 row a warp, 1 block per SM" env GOSLING_CUDA_RPW=1 GOSLING_CUDA_BLOCKS_PER_SM=1 $G cuda-check -m /tmp/fix-q8_0.gguf
 	if [ $fail = 1 ] && command -v compute-sanitizer >/dev/null; then
-		section "compute-sanitizer on a failing path"
-		timeout 120 compute-sanitizer --print-limit 20 $G cuda-check -m /tmp/fix-f32.gguf --cuda-no-graph --tokens 3 2>&1 | head -60
+		section "compute-sanitizer on the decode path"
+		timeout 90 compute-sanitizer --print-limit 20 $G cuda-check -m /tmp/fix-q8_0.gguf --cuda-no-graph --tokens 3 2>&1 | head -60
 	fi
-	section "run --device cuda"
+	section "run / chat / bench --device cuda"
 	$G run --device cuda -m /tmp/fix-q8_0.gguf --max-tokens 24 --temp 0 --stats "The capital of France is"
+	printf 'Hello\n/save /tmp/chat.state\nHow are you?\n' | $G chat --device cuda -m /tmp/fix-q8_0.gguf --max-tokens 16 --seed 1 --state-out /tmp/chat2.state
+	$G bench --device cuda -m /tmp/fix-q8_0.gguf --prompt 64 --tokens 32
 fi
 
-if has bench || has bench01; then
+if has quick; then
+	section "convert the fixture checkpoint"
+	for t in f32 f16 q8_0 q4_0; do
+		$G convert $C/model.pth -o /tmp/fix-$t.gguf --type $t | tail -1
+	done
+	section "go test runtime/cuda (tiny models, every type, both memory modes)"
+	(cd runtime/cuda && ../../$C/cuda.test -test.v -test.count=1 2>&1 | grep -E "^(---|ok|FAIL|PASS)|_test.go")
+	for t in f16 q8_0 q4_0; do
+		for mode in "" --cuda-mapped; do
+			check "cuda-check fixture $t $mode" $G cuda-check -m /tmp/fix-$t.gguf $mode --tokens 64 --ref /tmp/fix-f32.gguf
+		done
+		check "cuda-check fixture $t, split LoRA" env GOSLING_CUDA_SPLIT_LORA=1 $G cuda-check -m /tmp/fix-$t.gguf --tokens 64
+	done
+	check "cuda-check fixture q8_0 --cuda-no-graph --cuda-chunk 5" $G cuda-check -m /tmp/fix-q8_0.gguf --cuda-no-graph --cuda-chunk 5
+fi
+
+row() { # label, then cuda-bench arguments: one ROW line from its RESULT line
+	local label=$1
+	shift
+	local out
+	out=$(timeout 120 "$@" 2>&1)
+	echo "$out"
+	echo "$out" | grep '^RESULT' | sed "s|^RESULT|ROW $label|"
+}
+
+if has bench || has variants || has split || has profile; then
 	section "copy bandwidth (PyTorch, 1 GiB device to device, read + write)"
 	python3 tools/cuda/torch_ref.py --copy 2>&1 | tail -2
 	section "waiting for gosling synth"
@@ -81,30 +131,86 @@ if has bench || has bench01; then
 	cat $OUT/synth.log
 	PEAK=$(grep -oP 'COPY device-to-device \K[0-9]+' "$LOG" | tail -1)
 	PEAK=${PEAK:-3350}
+fi
+if has bench; then
 	for m in m01 m04 m15; do
 		for t in q8_0 q4_0; do
 			[ -f $M/$m-$t.gguf ] || continue
 			section "cuda-bench $m $t"
-			timeout 120 $G cuda-bench -m $M/$m-$t.gguf --peak-gbs $PEAK --decode 256 --prompt 512 --reps 3
+			row "$m-$t new" $G cuda-bench -m $M/$m-$t.gguf --peak-gbs $PEAK --decode 256 --prompt 512 --reps 3
+			if [ -x $B ] && { [ -z "${BASE_MODELS:-}" ] || [[ " $BASE_MODELS " == *" $m-$t "* ]]; }; then
+				row "$m-$t base" $B cuda-bench -m $M/$m-$t.gguf --peak-gbs $PEAK --decode 256 --prompt 512 --reps 3
+			fi
 		done
+	done
+fi
+if has variants; then
+	for m in m15 m01; do
+		f=$M/$m-q8_0.gguf
+		[ -f $f ] || continue
+		for v in "GOSLING_CUDA_RPW=1" "GOSLING_CUDA_RPW=4" "GOSLING_CUDA_BLOCKS_PER_SM=1" "GOSLING_CUDA_BLOCKS_PER_SM=4" "GOSLING_CUDA_FUSED=0"; do
+			section "cuda-bench $m q8_0 $v"
+			row "$m-q8_0 $v" env $v $G cuda-bench -m $f --peak-gbs $PEAK --decode 256 --prompt 512 --reps 3
+		done
+		section "cuda-bench $m q8_0, plain launches (no graph)"
+		row "$m-q8_0 no-graph" $G cuda-bench -m $f --cuda-no-graph --peak-gbs $PEAK --decode 128 --prompt 512 --reps 3
 	done
 	if [ -f $M/m01-q8_0.gguf ]; then
 		section "cuda-bench m01 q8_0, mapped host memory (PCIe)"
-		timeout 60 $G cuda-bench -m $M/m01-q8_0.gguf --cuda-mapped --peak-gbs $PEAK --decode 32 --prompt 128 --reps 1
-		section "cuda-bench m01 q8_0, plain launches (no graph)"
-		timeout 60 $G cuda-bench -m $M/m01-q8_0.gguf --cuda-no-graph --peak-gbs $PEAK --decode 256 --prompt 512 --reps 3
+		row "m01-q8_0 mapped" $G cuda-bench -m $M/m01-q8_0.gguf --cuda-mapped --peak-gbs $PEAK --decode 32 --prompt 128 --reps 1
 	fi
 	if [ -f $M/m15-q8_0.gguf ]; then
-		section "cuda-bench m15 q8_0, plain launches (no graph)"
-		timeout 60 $G cuda-bench -m $M/m15-q8_0.gguf --cuda-no-graph --peak-gbs $PEAK --decode 128 --prompt 512 --reps 3
+		section "gosling bench --device cuda (1.5B Q8_0)"
+		timeout 60 $G bench --device cuda -m $M/m15-q8_0.gguf --prompt 512 --tokens 256
+	fi
+fi
+
+if has split; then
+	for f in m01-q8_0 m15-q8_0 m15-q4_0; do
+		[ -f $M/$f.gguf ] || continue
+		section "cuda-bench $f, split LoRA"
+		row "$f split-lora" env GOSLING_CUDA_SPLIT_LORA=1 $G cuda-bench -m $M/$f.gguf --peak-gbs $PEAK --decode 256 --prompt 512 --reps 3
+	done
+fi
+
+if has profile; then
+	if command -v ncu >/dev/null; then
+		for spec in "m01-q8_0 12 0" "m15-q8_0 24 0" "m15-q8_0 24 1"; do
+			set -- $spec
+			[ -f $M/$1.gguf ] || continue
+			per=$(( $3 == 1 ? 6 : 5 ))
+			n=$(( per * $2 + 2 ))
+			section "ncu: one decode token of $1 (split LoRA $3)"
+			# Skip the prompt's kernels and the first decode token; profile the second.
+			GOSLING_CUDA_SPLIT_LORA=$3 timeout 90 ncu --clock-control none --print-units base --csv \
+				--metrics gpu__time_duration.sum,dram__bytes_read.sum -k regex:'gosling_(prod1|prod4|tmix|embed)' \
+				--launch-skip $(( n + 1 )) --launch-count $n \
+				$G run --device cuda --cuda-no-graph -m $M/$1.gguf --max-tokens 4 --temp 0 x > $OUT/ncu-$1-$3.csv 2>&1
+			python3 tools/cuda/ncu_summary.py $OUT/ncu-$1-$3.csv $2 || tail -5 $OUT/ncu-$1-$3.csv
+		done
+	else
+		echo "no ncu on this machine"
 	fi
 fi
 
 if has torch; then
 	section "PyTorch reference (official rwkv_v7_demo_fast.py)"
-	export TORCH_CUDA_ARCH_LIST=9.0 MAX_JOBS=16
-	timeout ${TORCH_TIMEOUT:-300} python3 tools/cuda/torch_ref.py $C/rwkv 2>&1 | grep -vE "^(Emitting|Building|ninja|\[|Loading|Allowing|Detected)" | tail -40
+	wait $TBUILD
+	tail -3 $OUT/torch_build.log
+	left=$(( 330 - ($(date +%s) - T0) ))
+	echo "time left for torch: ${left}s"
+	(cd $C/rwkv && timeout $(( left > 30 ? left : 30 )) python3 ../../../tools/cuda/torch_ref.py . 0.1B 1.5B 2>&1 |
+		grep -vE "^(Emitting|Building|ninja|\[|Loading|Allowing|Detected)" | tail -30)
 fi
 
-section summary
-grep -E "^(=== cuda-(check|bench)|result:|decode:|prefill:|vs ref:|bytes:|launch:)|^RESULT|^TORCH|^COPY|--- (PASS|FAIL)|rror" "$LOG" | head -160
+section "summary ($(( $(date +%s) - T0 )) s)"
+grep -E "^(=== cuda-check|result:|decode:|prefill:|vs ref:|state:|FAILED)|^TORCH|^COPY|--- (PASS|FAIL)|TorchScript failed|rror" "$LOG" | grep -v "^=== summary" | head -120
+for f in "$OUT"/ncu-*.csv; do
+	[ -f "$f" ] || continue
+	echo
+	echo "ncu: $f"
+	python3 tools/cuda/ncu_summary.py "$f" "$(case $f in *m01*) echo 12;; *) echo 24;; esac)" 2>&1 | head -12
+done
+echo
+echo "label | decode tok/s | prefill tok/s | bytes/token | GB/s | share"
+grep '^ROW' "$LOG" | sed -E 's/^ROW (.*) decode_tok_s=([0-9.]+) prefill_tok_s=([0-9.]+) bytes_per_token=([0-9]+) gb_s=([0-9.]+) share=([0-9.]+)/\1 | \2 | \3 | \4 | \5 | \6/'

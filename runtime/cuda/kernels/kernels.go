@@ -25,7 +25,6 @@ var (
 
 // Kernel entry points, as runtime/cuda calls them.
 const (
-	MatVec1    = "gosling_matvec1" // products, one token per pass over the weights
 	MatVec8    = "gosling_matvec8" // products, eight tokens per pass (prefill)
 	QuantizeQ8 = "gosling_quantize_q8"
 	Embed      = "gosling_embed"
@@ -33,7 +32,16 @@ const (
 	AttShift   = "gosling_att_shift"
 	FFNShift   = "gosling_ffn_shift"
 	WKV7       = "gosling_wkv7"
+
+	// Decode: products with the input preparation as their prologue, one
+	// row (Prod1) or four rows (Prod4) per warp; the time mix after them.
+	Prod1 = "gosling_prod1"
+	Prod4 = "gosling_prod4"
+	TMix  = "gosling_tmix"
 )
+
+// MaxRank is the widest LoRA hidden layer TMix takes.
+const MaxRank = 512
 
 // TokensPerPass is the TT of MatVec8: how many tokens share one read of
 // the weights.
@@ -55,8 +63,8 @@ const (
 // Modules returns the embedded modules.
 func Modules() []Module {
 	return []Module{
-		{Name: "matvec", PTX: nulTerminated(matvecPTX), Entries: []string{MatVec1, MatVec8, QuantizeQ8}},
-		{Name: "rwkv7", PTX: nulTerminated(rwkv7PTX), Entries: []string{Embed, OutNorm, AttShift, FFNShift, WKV7}},
+		{Name: "matvec", PTX: nulTerminated(matvecPTX), Entries: []string{MatVec8, Prod1, Prod4, QuantizeQ8}},
+		{Name: "rwkv7", PTX: nulTerminated(rwkv7PTX), Entries: []string{Embed, OutNorm, AttShift, FFNShift, WKV7, TMix}},
 	}
 }
 

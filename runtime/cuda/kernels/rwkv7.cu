@@ -5,49 +5,6 @@
 // registers; a warp's 32 channels are one Q8 block.
 #include "common.cuh"
 
-// block_sum adds v over the thread block (LN_THREADS threads).
-__device__ __forceinline__ float block_sum(float v, float* scratch) {
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    v = warp_sum(v);
-    __syncthreads();  // scratch may still be read by a previous call
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    float s = 0.0f;
-#pragma unroll
-    for (int i = 0; i < LN_THREADS / 32; i++) s += scratch[i];
-    return s;
-}
-
-// layer_norm normalises x[0..D) into out (registers), as arm64.LayerNorm:
-// two passes, mean then variance.
-__device__ __forceinline__ void layer_norm(const float* x, const float* w, const float* b, int D, float eps,
-                                           float* out, float* scratch) {
-    float s = 0.0f;
-#pragma unroll
-    for (int k = 0; k < LN_PER_THREAD; k++) {
-        const int c = k * LN_THREADS + threadIdx.x;
-        out[k] = c < D ? x[c] : 0.0f;
-        s += out[k];
-    }
-    const float mean = block_sum(s, scratch) / (float)D;
-    float q = 0.0f;
-#pragma unroll
-    for (int k = 0; k < LN_PER_THREAD; k++) {
-        const int c = k * LN_THREADS + threadIdx.x;
-        if (c < D) {
-            const float d = out[k] - mean;
-            q += d * d;
-        }
-    }
-    const float var = block_sum(q, scratch) / (float)D;
-    const float inv = 1.0f / sqrtf(var + eps);
-#pragma unroll
-    for (int k = 0; k < LN_PER_THREAD; k++) {
-        const int c = k * LN_THREADS + threadIdx.x;
-        if (c < D) out[k] = (out[k] - mean) * inv * w[c] + b[c];
-    }
-}
-
 // store_q writes v (channel c of a [D] row) as float and as Q8. Every warp
 // holds 32 consecutive channels, so the block is complete within the warp;
 // D is a multiple of 32, so a warp is either all in range or all out.
@@ -234,4 +191,212 @@ extern "C" __global__ void __launch_bounds__(N) gosling_wkv7(const LayerArgs* L,
     }
 #pragma unroll
     for (int j = 0; j < N; j += 4) *reinterpret_cast<float4*>(S + j) = make_float4(s[j], s[j + 1], s[j + 2], s[j + 3]);
+}
+
+// ---- decode: the time mix after the products, in one kernel --------------
+
+#define MAX_RANK 512  // the widest LoRA hidden layer gosling_tmix takes
+
+// lora_dot is one row of a LoRA second stage (file layout, any type) times
+// its input: floats xf, or for quantized rows the Q8 blocks xq, xd. One
+// thread a row: the unrolled loops keep several loads in flight.
+__device__ __forceinline__ float lora_dot(i64 type, const unsigned char* row, int cols, const float* xf,
+                                          const signed char* xq, const float* xd) {
+    float acc = 0.0f;
+    switch (type) {
+    case TYPE_F32:
+#pragma unroll 8
+        for (int c = 0; c < cols; c += 4) {
+            const float4 w = *reinterpret_cast<const float4*>(row + 4 * (size_t)c);
+            float s = w.x * xf[c];
+            s += w.y * xf[c + 1];
+            s += w.z * xf[c + 2];
+            s += w.w * xf[c + 3];
+            acc += s;
+        }
+        break;
+    case TYPE_F16:
+#pragma unroll 8
+        for (int c = 0; c < cols; c += 8) {
+            const uint4 raw = *reinterpret_cast<const uint4*>(row + 2 * (size_t)c);
+            const unsigned u[4] = {raw.x, raw.y, raw.z, raw.w};
+            float s = 0.0f;
+#pragma unroll
+            for (int k = 0; k < 4; k++) {
+                const float2 w = halves2(u[k]);
+                s += w.x * xf[c + 2 * k];
+                s += w.y * xf[c + 2 * k + 1];
+            }
+            acc += s;
+        }
+        break;
+    case TYPE_Q8_0:
+#pragma unroll 4
+        for (int b = 0; b < cols / QK; b++) {
+            const unsigned char* blk = row + (size_t)b * Q8_0_BYTES;
+            const int* x = reinterpret_cast<const int*>(xq + b * QK);
+            int s = 0;
+#pragma unroll
+            for (int k = 0; k < 8; k++) s = __dp4a(load_i32_a2(blk + 2 + 4 * k), x[k], s);
+            acc += load_half(blk) * xd[b] * (float)s;
+        }
+        break;
+    case TYPE_Q4_0:
+#pragma unroll 4
+        for (int b = 0; b < cols / QK; b++) {
+            const unsigned char* blk = row + (size_t)b * Q4_0_BYTES;
+            const int* x = reinterpret_cast<const int*>(xq + b * QK);
+            int s = 0;
+#pragma unroll
+            for (int k = 0; k < 4; k++) {
+                const unsigned raw = (unsigned)load_i32_a2(blk + 2 + 4 * k);
+                const int lo = (int)__vsubss4(raw & 0x0f0f0f0fu, 0x08080808);
+                const int hi = (int)__vsubss4((raw >> 4) & 0x0f0f0f0fu, 0x08080808);
+                s = __dp4a(lo, x[k], s);
+                s = __dp4a(hi, x[k + 4], s);
+            }
+            acc += load_half(blk) * xd[b] * (float)s;
+        }
+        break;
+    }
+    return acc;
+}
+
+// tmix: one decode token's time mix after the r/k/v products and the LoRA
+// first stages, one block of 256 threads per head:
+//   the LoRA second stages for the head's 64 channels (w decay, a, g, the
+//   v mix with v_first), then the WKV-7 step as gosling_wkv7 does it (state
+//   row i split over four threads, 16 columns each), group norm, bonus and
+//   gate, y stored as float and Q8, and the kept normalised x into attPrev.
+extern "C" __global__ void __launch_bounds__(256) gosling_tmix(const LayerArgs* L, int first) {
+    __shared__ float sx[4][MAX_RANK];
+    __shared__ __align__(16) signed char sq[4][MAX_RANK];
+    __shared__ float sqd[4][MAX_RANK / QK];
+    __shared__ float sup[4][N];
+    __shared__ float sr[N], sw[N], sk[N], sv[N], skk[N], ska[N], sy[N];
+    __shared__ float red[4][2];
+    const int h = blockIdx.x, tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+    const int c0 = h * N;
+    const int i = tid >> 2, q = tid & 3;  // WKV: state row i, columns 16q..16q+15
+
+    // The state slice first: its loads overlap the LoRA work.
+    float* S = L->wkv + (size_t)h * N * N + (size_t)i * N + 16 * q;
+    float s[16];
+#pragma unroll
+    for (int jj = 0; jj < 16; jj += 4) {
+        const float4 v4 = *reinterpret_cast<const float4*>(S + jj);
+        s[jj] = v4.x, s[jj + 1] = v4.y, s[jj + 2] = v4.z, s[jj + 3] = v4.w;
+    }
+
+    // The LoRA hidden vectors, and their Q8 blocks where the row is quantized.
+#pragma unroll
+    for (int m = 0; m < 4; m++) {
+        if (L->up[m]) {
+            for (int c = tid; c < (int)L->upCols[m]; c += blockDim.x) sx[m][c] = L->upIn[m][c];
+        }
+    }
+    __syncthreads();
+#pragma unroll
+    for (int m = 0; m < 4; m++) {
+        if (L->up[m] && (L->upType[m] == TYPE_Q8_0 || L->upType[m] == TYPE_Q4_0)) {
+            for (int b = warp; b < (int)L->upCols[m] / QK; b += blockDim.x / 32) {
+                warp_quant(sx[m][b * QK + lane], &sq[m][b * QK], &sqd[m][b]);
+            }
+        }
+    }
+    __syncthreads();
+    {
+        // A thread a row. (A warp-cooperative, coalesced loop was slower on
+        // the H100: one memory round trip per row group, see README.)
+        const int m = tid >> 6, r = tid & 63;  // matrix m, row c0 + r
+        float acc = 0.0f;
+        if (L->up[m]) {
+            acc = lora_dot(L->upType[m], L->up[m] + (size_t)(c0 + r) * L->upRowBytes[m], (int)L->upCols[m], sx[m],
+                           sq[m], sqd[m]);
+        }
+        sup[m][r] = acc;
+    }
+    __syncthreads();
+
+    // Per channel (threads 0..63): the second stages' epilogues, then
+    // kk = k ⊙ k_k and k ← k ⊙ (1 + (a−1) ⊙ k_a), as gosling_wkv7.
+    float kk = 0.0f, bon = 0.0f, a = 0.0f, g = 0.0f;
+    if (tid < N) {
+        const int c = c0 + tid;
+        const float r = L->r[c];
+        float k = L->k[c], v = L->v[c];
+        // A stage whose matrix is null here ran as a product launch before
+        // (Options.SplitLoRA): its finished value is in memory.
+        const float w = L->up[0] ? expf(-0.606531f * sigmoidf_(L->w0[c] + sup[0][tid])) : L->w[c];
+        a = L->up[1] ? sigmoidf_(L->a0[c] + sup[1][tid]) : L->a[c];
+        g = L->up[2] ? sup[2][tid] : L->g[c];
+        if (first) {
+            L->vfirst[c] = v;
+        } else if (L->up[3]) {
+            const float vf = L->vfirst[c];
+            v = v + (vf - v) * sigmoidf_(L->v0[c] + sup[3][tid]);
+        }
+        kk = k * L->kkw[c];
+        k = k * (1.0f + (a - 1.0f) * L->ka[c]);
+        bon = r * k * L->rk[c];
+        sr[tid] = r, sw[tid] = w, sk[tid] = k, sv[tid] = v;
+    }
+    {
+        const float ss = warp_sum(kk * kk), bs = warp_sum(bon);
+        if (lane == 0 && warp < 2) red[0][warp] = ss, red[1][warp] = bs;
+    }
+    __syncthreads();
+    const float bonus = red[1][0] + red[1][1];
+    if (tid < N) {
+        const float ss = red[0][0] + red[0][1];
+        kk = kk * (1.0f / fmaxf(sqrtf(ss), 1e-12f));
+        skk[tid] = kk;
+        ska[tid] = kk * a;
+    }
+    __syncthreads();
+
+    // The WKV step on row i: sa = Σ_j S_ij·(−kk_j), S_ij ← S_ij·w_j + sa·kk_j·a_j + v_i·k_j, y = Σ_j S_ij·r_j.
+    float sa = 0.0f;
+#pragma unroll
+    for (int jj = 0; jj < 16; jj++) sa -= s[jj] * skk[16 * q + jj];
+    sa += __shfl_xor_sync(0xffffffffu, sa, 1);
+    sa += __shfl_xor_sync(0xffffffffu, sa, 2);
+    const float vi = sv[i];
+    float y = 0.0f;
+#pragma unroll
+    for (int jj = 0; jj < 16; jj++) {
+        const int j = 16 * q + jj;
+        s[jj] = s[jj] * sw[j] + sa * ska[j] + vi * sk[j];
+        y += s[jj] * sr[j];
+    }
+    y += __shfl_xor_sync(0xffffffffu, y, 1);
+    y += __shfl_xor_sync(0xffffffffu, y, 2);
+#pragma unroll
+    for (int jj = 0; jj < 16; jj += 4) *reinterpret_cast<float4*>(S + jj) = make_float4(s[jj], s[jj + 1], s[jj + 2], s[jj + 3]);
+    if (q == 0) sy[i] = y;
+    __syncthreads();
+
+    // Group norm over the head, bonus, gate (threads 0..63, channel c0 + tid).
+    const float yv = tid < N ? sy[tid] : 0.0f;
+    {
+        const float t = warp_sum(yv);
+        if (lane == 0 && warp < 2) red[2][warp] = t;
+    }
+    __syncthreads();
+    const float mean = (red[2][0] + red[2][1]) * (1.0f / N);
+    const float d = yv - mean;
+    {
+        const float t = warp_sum(tid < N ? d * d : 0.0f);
+        if (lane == 0 && warp < 2) red[3][warp] = t;
+    }
+    __syncthreads();
+    if (tid < N) {  // warps 0 and 1 whole: one Q8 block each
+        const int c = c0 + tid;
+        const float var = (red[3][0] + red[3][1]) * (1.0f / N);
+        float out = d * (1.0f / sqrtf(var + (float)L->geps)) * L->lnxw[c] + L->lnxb[c] + bonus * sv[tid];
+        out *= g;
+        L->y[c] = out;
+        warp_quant(out, L->yq + (c & ~31), L->yd + (c >> 5));
+        L->attPrev[c] = L->keep[c];
+    }
 }

@@ -7,7 +7,7 @@ const nvccVersion = "Build cuda_11.8.r11.8/compiler.31833905_0"
 
 // sourceHashes are the SHA-256 of the sources the PTX was generated from.
 var sourceHashes = map[string]string{
-	"matvec.cu":  "31c93b147e4598fdd9c7d02ad301bce7435d675cd00bbd4b98f1696de71d6a19",
-	"rwkv7.cu":   "3647a16985e7078d100fd97e6f61d7fa509d5bdda2ad9ccede8224d1a3297652",
-	"common.cuh": "5a726aa03afd744c7c015edaefb87e4f1ff2e6450c930a1a7f0a656501315896",
+	"matvec.cu":  "851e82ba5ca265870a38a5e8b3b76497fc00f895ac2e04f90f07e5e43795f53f",
+	"rwkv7.cu":   "496bdb0c13608f0534fe52d0fe91a02c8e970804c7399d22dd2daa988651d116",
+	"common.cuh": "811bc0387bd555bf2c118675b101bebb2e6a99bd0709454e42814caca6f9f69b",
 }
