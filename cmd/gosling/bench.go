@@ -17,7 +17,7 @@ func init() {
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench -m MODEL [--prompt N] [--tokens N] [--threads N] [--json]",
+	fs := newFlags("bench -m MODEL [--prompt N] [--tokens N] [--threads N] [--device cpu|cuda] [--json]",
 		"Measures, in one run: prefill tokens/s (a --prompt of random tokens through the\n"+
 			"runtime's prompt path), decode tokens/s (--tokens one at a time), one chat\n"+
 			"sampling step, the weight bytes one decoded token reads (every tensor but the\n"+
@@ -30,8 +30,12 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	tokens := fs.Int("tokens", 128, "tokens to decode (0 = skip)")
 	bwMB := fs.Int("bw-mb", 1024, "MiB read by the memory bandwidth test (0 = skip)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	df := addDeviceFlags(fs.FlagSet)
 	pos, err := fs.parse(args)
 	if err != nil {
+		return err
+	}
+	if _, _, err := df.handle(); err != nil {
 		return err
 	}
 	if len(pos) > 0 {
@@ -45,9 +49,19 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	backend, err := df.open(m)
+	if err != nil {
+		return err
+	}
+	if backend != nil {
+		defer backend.Close()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opt := bench.Options{PromptTokens: *prompt, DecodeTokens: *tokens, BandwidthBytes: int64(*bwMB) << 20}
+	opt := bench.Options{PromptTokens: *prompt, DecodeTokens: *tokens, BandwidthBytes: int64(*bwMB) << 20, Backend: backend}
+	if backend != nil {
+		opt.BandwidthBytes = 0 // the host's memory is not what a GPU reads
+	}
 	if isTerminal(stderr) {
 		opt.Progress = func(stage string, done, total int) {
 			fmt.Fprintf(stderr, "\r\033[K%s %d/%d", stage, done, total)
@@ -68,6 +82,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	gb := func(v float64) string { return fmt.Sprintf("%.2f GB/s", v/1e9) }
 	fmt.Fprintf(stdout, "model:        %s  %s  (%s)\n", r.Model, r.Config, r.Types)
 	fmt.Fprintf(stdout, "machine:      %s, %d CPUs, kernels %s, %d threads\n", r.GOARCH, r.CPUs, r.KernelPath, r.Threads)
+	if r.Device != "" {
+		fmt.Fprintf(stdout, "device:       %s\n", r.Device)
+	}
 	if r.PromptTokens > 0 {
 		fmt.Fprintf(stdout, "prefill:      %.1f tokens/s (%d tokens in %.2f s)\n", r.PrefillPerSecond, r.PromptTokens, r.PrefillSeconds)
 	}

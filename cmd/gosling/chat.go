@@ -42,8 +42,12 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 	system := fs.String("system", "", "system prompt, fed once at the start of a conversation from the zero state")
 	think := fs.Bool("think", false, "think mode: each reply starts with \"<think\" (G1 reasoning)")
 	maxTokens := fs.Int("max-tokens", 1000, "stop a reply after this many tokens (0 = only at the end of the reply)")
+	df := addDeviceFlags(fs.FlagSet)
 	pos, err := fs.parse(args)
 	if err != nil {
+		return err
+	}
+	if _, _, err := df.handle(); err != nil {
 		return err
 	}
 	if len(pos) > 0 {
@@ -61,8 +65,23 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	backend, err := df.open(m)
+	if err != nil {
+		return err
+	}
+	if backend != nil {
+		defer backend.Close()
+	}
 	chat := m.NewChat(runtime.ChatOptions{System: *system, Think: *think, Sampler: sopt, MaxTokens: *maxTokens,
 		Progress: newCountProgress(stderr, "reading prompt")})
+	chat.Gen.Backend = backend
+	// save writes --state-out; with a device its state is copied back first.
+	save := func() error {
+		if err := syncDeviceState(backend, chat.State()); err != nil {
+			return err
+		}
+		return stf.save(stderr, m, chat.State(), chat.Logits())
+	}
 	if *stf.in != "" {
 		s, logits, err := stf.load(m)
 		if err != nil {
@@ -126,14 +145,14 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 					out.WriteString("\n")
 					out.Flush()
 				}
-				return stf.save(stderr, m, chat.State(), chat.Logits())
+				return save()
 			}
 			line = l
 		case <-sigs:
 			if quitArmed {
 				out.WriteString("\n")
 				out.Flush()
-				return stf.save(stderr, m, chat.State(), chat.Logits())
+				return save()
 			}
 			quitArmed = true
 			fmt.Fprintln(stderr, "\n(Ctrl-C again or /quit to leave)")
@@ -141,17 +160,22 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 		}
 		quitArmed = false
 		if strings.HasPrefix(line, "/") {
-			quit, err := chatCommand(chat, line, stderr)
+			quit, err := chatCommand(chat, backend, line, stderr)
 			if err != nil {
 				fmt.Fprintf(stderr, "%s\n", oneLine(err.Error()))
 			}
 			if quit {
-				return stf.save(stderr, m, chat.State(), chat.Logits())
+				return save()
 			}
 			continue
 		}
 		if runtime.CleanChatText(line) == "" {
 			continue
+		}
+		// A reply cancelled while its prompt is read restores the state
+		// from a host copy: with a device, bring that copy up to date.
+		if err := syncDeviceState(backend, chat.State()); err != nil {
+			return err
 		}
 		if err := chatReply(chat, line, interactive, out, sigs); err != nil {
 			return err
@@ -197,8 +221,9 @@ func chatReply(chat *runtime.Chat, line string, interactive bool, out *bufio.Wri
 	return out.Flush()
 }
 
-// chatCommand runs a /command; quit reports /quit.
-func chatCommand(chat *runtime.Chat, line string, stderr io.Writer) (quit bool, err error) {
+// chatCommand runs a /command; quit reports /quit. backend is the device
+// the chat runs on (nil: the CPU).
+func chatCommand(chat *runtime.Chat, backend runtime.Backend, line string, stderr io.Writer) (quit bool, err error) {
 	name, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 	arg = strings.TrimSpace(arg)
 	needFile := func() error {
@@ -212,10 +237,14 @@ func chatCommand(chat *runtime.Chat, line string, stderr io.Writer) (quit bool, 
 		return true, nil
 	case "/reset":
 		chat.Reset()
+		forgetDeviceState(backend, chat.State())
 		fmt.Fprintln(stderr, "(conversation reset)")
 	case "/save":
 		if err := needFile(); err != nil {
 			return false, err
+		}
+		if err := syncDeviceState(backend, chat.State()); err != nil {
+			return false, fmt.Errorf("/save: %w", err)
 		}
 		if err := chat.Save(arg); err != nil {
 			return false, fmt.Errorf("/save: %w", err)
@@ -228,6 +257,7 @@ func chatCommand(chat *runtime.Chat, line string, stderr io.Writer) (quit bool, 
 		if err := chat.Load(arg); err != nil {
 			return false, fmt.Errorf("/load: %w", err)
 		}
+		forgetDeviceState(backend, chat.State())
 		fmt.Fprintf(stderr, "(loaded %s, %d tokens)\n", arg, chat.State().Tokens)
 	case "/help":
 		fmt.Fprintln(stderr, chatHelp)

@@ -15,7 +15,7 @@ import (
 )
 
 // Two commands that exist only in cuda builds: the GPU-versus-CPU check and
-// the GPU benchmark (gosling bench will take --device cuda as well).
+// the GPU benchmark (gosling bench --device cuda runs the general one there).
 func init() {
 	register("cuda-check", "compare the CUDA forward pass with the CPU's (logits, top-1, state)", runCudaCheck)
 	register("cuda-bench", "decode and prefill speed of the CUDA forward pass", runCudaBench)

@@ -9,6 +9,8 @@ import "testing"
 func TestDeviceWithoutCUDA(t *testing.T) {
 	wantFailure(t, []string{"info", "--device", "cuda"}, "built without CUDA", "-tags cuda")
 	wantFailure(t, []string{"run", "--device", "cuda", "-m", "x.gguf", "hello"}, "built without CUDA")
+	wantFailure(t, []string{"chat", "--device", "cuda", "-m", "x.gguf"}, "built without CUDA")
+	wantFailure(t, []string{"bench", "--device", "cuda", "-m", "x.gguf"}, "built without CUDA")
 	wantFailure(t, []string{"info", "--device", "tpu"}, "unknown device")
 	if len(devices) != 0 {
 		t.Errorf("default build registers devices %v", devices)

@@ -32,6 +32,8 @@ type Options struct {
 	PromptTokens   int   // prefill length (0: no prefill measurement)
 	DecodeTokens   int   // tokens decoded one by one
 	BandwidthBytes int64 // size of the buffer the memory test reads (0: no memory test)
+	// Backend, if set, runs the model (a GPU) instead of the CPU path.
+	Backend runtime.Backend
 	// Progress, if set, is told the stage and how far it is.
 	Progress func(stage string, done, total int)
 }
@@ -44,6 +46,7 @@ type Result struct {
 	Types      string `json:"tensor_types"`
 	Threads    int    `json:"threads"`
 	KernelPath string `json:"kernel_path"`
+	Device     string `json:"device,omitempty"` // the Backend that ran the model, if any
 	GOARCH     string `json:"goarch"`
 	CPUs       int    `json:"cpus"`
 
@@ -96,6 +99,11 @@ func Run(ctx context.Context, m *runtime.Model, name string, opt Options) (*Resu
 		heap = max(heap, int64(ms.HeapInuse))
 	}
 	g := m.NewGenerator(runtime.DefaultSampler)
+	var step runtime.Stepper = g.Ctx
+	if opt.Backend != nil {
+		g.Backend, step = opt.Backend, opt.Backend
+		r.Device = opt.Backend.String()
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	token := func() int32 { return int32(1 + rng.IntN(m.Vocab-1)) }
 
@@ -103,7 +111,7 @@ func Run(ctx context.Context, m *runtime.Model, name string, opt Options) (*Resu
 	// the model and the first timed token does not pay for the disk.
 	progress("warm-up", 0, 1)
 	s := m.NewState()
-	if _, err := g.Ctx.Forward(s, int(token())); err != nil {
+	if _, err := step.Forward(s, int(token())); err != nil {
 		return nil, err
 	}
 	progress("warm-up", 1, 1)
@@ -132,7 +140,7 @@ func Run(ctx context.Context, m *runtime.Model, name string, opt Options) (*Resu
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			logits, err := g.Ctx.Forward(s, tok)
+			logits, err := step.Forward(s, tok)
 			if err != nil {
 				return nil, err
 			}
