@@ -36,9 +36,16 @@ func quantizeQ8Generic(q []int8, d []float32, x []float32) {
 			}
 		}
 		db := amax / 127
+		// A block whose max is below ~4e-37 has a subnormal d and an
+		// infinite 1/d; its codes are all 0 (its contribution is far below
+		// float32 resolution anyway) rather than x·Inf, whose conversion to
+		// int8 differs between architectures.
 		var id float32
 		if db != 0 {
 			id = 1 / db
+		}
+		if math.IsInf(float64(id), 0) {
+			id = 0
 		}
 		d[b] = db
 		qb := q[b*QK : (b+1)*QK]

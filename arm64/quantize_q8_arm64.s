@@ -6,10 +6,9 @@
 // func quantizeQ8NEON(q *int8, d *float32, x *float32, nb int)
 // One block of 32 values per iteration, the arithmetic of
 // quantizeQ8Generic exactly: amax = max|x|, d = amax/127 (FDIV), id = 1/d,
-// q = FCVTAS(x·id) (round to nearest, ties away from zero). When amax is 0,
-// id = +Inf and x·id = 0·Inf = NaN, which FCVTAS turns into 0: the same
-// codes as the generic id = 0, without a branch. The codes fit int8, so
-// UZP1 (keep the low half) narrows them exactly.
+// q = FCVTAS(x·id) (round to nearest, ties away from zero), with id = 0
+// where 1/d is infinite (amax 0 or below ~4e-37), as in the generic twin.
+// The codes fit int8, so UZP1 (keep the low half) narrows them exactly.
 TEXT ·quantizeQ8NEON(SB), NOSPLIT, $0-32
 	MOVD	q+0(FP), R0
 	MOVD	d+8(FP), R1
@@ -18,6 +17,9 @@ TEXT ·quantizeQ8NEON(SB), NOSPLIT, $0-32
 	MOVW	$0x42fe0000, R4 // 127.0
 	FMOVS	R4, F29
 	FMOVS	$1.0, F28
+	MOVW	$0x7f800000, R5 // +Inf
+	FMOVS	R5, F27
+	FMOVS	ZR, F26 // 0
 
 block:
 	VLD1.P	64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
@@ -41,6 +43,10 @@ block:
 	FDIVS	F29, F16, F17 // d = amax / 127
 	FMOVS.P	F17, 4(R1)
 	FDIVS	F17, F28, F18 // id = 1 / d
+	// A block whose max is below ~4e-37 (or 0) has an infinite 1/d: use
+	// id = 0, so its codes are all 0, as in the generic twin.
+	FCMPS	F27, F18
+	FCSELS	EQ, F26, F18, F18
 	FMUL_4S_ELEM(0, 0, 18, 0)
 	FMUL_4S_ELEM(1, 1, 18, 0)
 	FMUL_4S_ELEM(2, 2, 18, 0)

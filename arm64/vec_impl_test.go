@@ -65,6 +65,16 @@ func quantizeInputs(r *rand.Rand, nb int) map[string][]float32 {
 		clear(mixed[b*QK : (b+1)*QK])
 	}
 	in["zero-blocks"] = mixed
+	// Blocks whose max is so small that 1/d overflows to +Inf: every
+	// implementation gives all-zero codes (not x·Inf garbage that differs
+	// between architectures), next to ordinary blocks.
+	tiny := randF32(r, nb*QK, 1)
+	for b := 0; b < nb; b += 2 {
+		for j := b * QK; j < (b+1)*QK; j++ {
+			tiny[j] *= 1e-38
+		}
+	}
+	in["tiny-blocks"] = tiny
 	return in
 }
 
