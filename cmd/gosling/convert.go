@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,8 +23,7 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 			"flash-linear-attention .safetensors with its config.json) to a GGUF file in\n"+
 			"llama.cpp's rwkv7 layout, with the vocabulary embedded.", stderr)
 	out := fs.String("o", "", "output GGUF `file` (required)")
-	typ := fs.String("type", "f16", "weight type of the big matrices: f32, f16, q8_0 or q4_0")
-	override := fs.String("override", "", "per-class types, e.g. head=q8_0,emb=f16 (classes: "+classNames()+")")
+	pf := addPolicyFlags(fs.FlagSet)
 	vocab := fs.String("vocab", "", "vocabulary `file` in rwkv_vocab_v20230424.txt format (default: the built-in World vocabulary)")
 	name := fs.String("name", "", "general.name to store (default: the output file name)")
 	quiet := fs.Bool("q", false, "no progress output")
@@ -37,16 +37,9 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return usagef("missing -o OUT.gguf")
 	}
-	t, err := quant.ParseType(*typ)
+	policy, err := pf.policy()
 	if err != nil {
-		return usagef("--type: %v", err)
-	}
-	policy, err := convert.DefaultPolicy(t)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	if err := policy.ParseOverrides(*override); err != nil {
-		return usagef("--override: %v", err)
+		return err
 	}
 	opt := convert.Options{Policy: policy, Name: *name, Warn: func(s string) { fmt.Fprintln(stderr, "note:", s) }}
 	if *vocab != "" {
@@ -76,6 +69,32 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 		*out, sum.Layers, sum.Embd, sum.Vocab, sum.FFN, sum.RankW, sum.RankA, sum.RankV, sum.RankG,
 		sum.Tensors, humanBytes(int64(sum.Bytes)), policy)
 	return nil
+}
+
+// policyFlags are --type and --override, shared by convert and synth.
+type policyFlags struct{ typ, override *string }
+
+func addPolicyFlags(fs *flag.FlagSet) policyFlags {
+	return policyFlags{
+		typ:      fs.String("type", "f16", "weight type of the big matrices: f32, f16, q8_0 or q4_0"),
+		override: fs.String("override", "", "per-class types, e.g. head=q8_0,emb=f16 (classes: "+classNames()+")"),
+	}
+}
+
+// policy is the default policy of --type with --override applied.
+func (f policyFlags) policy() (convert.Policy, error) {
+	t, err := quant.ParseType(*f.typ)
+	if err != nil {
+		return nil, usagef("--type: %v", err)
+	}
+	p, err := convert.DefaultPolicy(t)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if err := p.ParseOverrides(*f.override); err != nil {
+		return nil, usagef("--override: %v", err)
+	}
+	return p, nil
 }
 
 func classNames() string {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/gosling-edge/gosling/quant"
 	"github.com/gosling-edge/gosling/tools/convert"
 	"github.com/gosling-edge/gosling/tools/synth"
 )
@@ -30,8 +29,7 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	rv := fs.Int("rank-v", 0, "value residual LoRA rank (0 = the official formula for the width)")
 	rg := fs.Int("rank-g", 0, "gate LoRA rank (0 = the official formula for the width)")
 	seed := fs.Uint64("seed", 7, "random seed")
-	typ := fs.String("type", "f16", "weight type of the big matrices: f32, f16, q8_0, q4_0")
-	override := fs.String("override", "", "per-class types, as for convert")
+	pf := addPolicyFlags(fs.FlagSet)
 	quiet := fs.Bool("q", false, "no progress output")
 	pos, err := fs.parse(args)
 	if err != nil {
@@ -43,16 +41,9 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return usagef("missing -o OUT.gguf")
 	}
-	t, err := quant.ParseType(*typ)
+	policy, err := pf.policy()
 	if err != nil {
-		return usagef("--type: %v", err)
-	}
-	policy, err := convert.DefaultPolicy(t)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	if err := policy.ParseOverrides(*override); err != nil {
-		return usagef("--override: %v", err)
+		return err
 	}
 	shape := synth.Shape{Layers: *layers, Embd: *embd, Vocab: *vocab, FFN: *ffn, HeadSize: *headSize,
 		RankW: *rw, RankA: *ra, RankV: *rv, RankG: *rg}
