@@ -418,6 +418,9 @@ func (a *Agent) answer(ctx context.Context, j job) {
 		a.opt.Logf("%s: %v", j.source, err)
 	}
 	a.mu.Unlock()
+	// The status must describe the finished answer before the prompt
+	// marker tells the other end that the agent is ready again.
+	a.setEngineStatus()
 	if toConsole {
 		a.console.text(tail)
 		a.console.marker()
@@ -425,7 +428,6 @@ func (a *Agent) answer(ctx context.Context, j job) {
 	if a.out != nil {
 		io.WriteString(a.out, tail)
 	}
-	a.setEngineStatus()
 }
 
 func clip(s string, n int) string {
