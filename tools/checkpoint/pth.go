@@ -35,6 +35,11 @@ func parsePth(data []byte) (*Checkpoint, error) {
 	// ErrInsecurePath only flags names like "../x"; nothing is extracted to
 	// disk here, and such names simply never match data.pkl or a storage.
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		if errors.Is(err, zip.ErrFormat) {
+			// The directory sits at the end of the archive: a cut-off
+			// download loses it first.
+			return nil, fmt.Errorf("pth: no zip directory at the end of the file (truncated file?): %w", err)
+		}
 		return nil, fmt.Errorf("pth: reading the zip directory: %w", err)
 	}
 	entries := make(map[string]*zip.File, len(zr.File))
