@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"github.com/gosling-edge/gosling/quant"
@@ -22,6 +23,11 @@ type Model struct {
 	Weights
 	eotID       int // "\n\n" in the tokenizer, -1 if absent
 	weightBytes int64
+	fingerprint struct { // computed once, on first use
+		once sync.Once
+		f    Fingerprint
+		err  error
+	}
 }
 
 // Block holds the weights of one layer, named as in DESIGN §4.

@@ -79,7 +79,14 @@ const fingerprintSample = 1024
 // token_embd, output, blk.0 receptance and decay LoRA (w1), and the last
 // block's time-mix output and channel-mix value matrices. It reads about
 // 12 KiB of the file.
-func (m *Model) Fingerprint() (f Fingerprint, err error) {
+func (m *Model) Fingerprint() (Fingerprint, error) {
+	// The model is immutable: hash it once, so that loading a state costs
+	// a file read and a copy.
+	m.fingerprint.once.Do(func() { m.fingerprint.f, m.fingerprint.err = m.computeFingerprint() })
+	return m.fingerprint.f, m.fingerprint.err
+}
+
+func (m *Model) computeFingerprint() (f Fingerprint, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
