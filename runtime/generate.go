@@ -140,6 +140,11 @@ func (g *Generator) Generate(ctx context.Context, s *State, prompt []int32, logi
 	if len(logits) != g.Model.Vocab {
 		return st, fmt.Errorf("logits have %d values, the model %d", len(logits), g.Model.Vocab)
 	}
+	// From here g.Logits() is the output after s's last token, even when
+	// the loop below returns before feeding one (end of text drawn first,
+	// or cancelled): not the logits of an earlier call, maybe of another
+	// state.
+	g.logits = logits
 	st.PromptTime = time.Since(t0)
 	t1 := time.Now()
 	defer func() { st.GenerateTime = time.Since(t1) }()

@@ -311,6 +311,41 @@ func TestSecondTurnReusesState(t *testing.T) {
 	t.Logf("turn 2 reply %q; from a fresh server %q", r2.Choices[0].Message.Content, fresh.Choices[0].Message.Content)
 }
 
+// A prompt served whole from the cache whose reply ends at once (end of
+// text drawn first) leaves the cached logits as they were: the next
+// request with that prompt continues as on a fresh server, not from the
+// logits of the request before.
+func TestCachedPromptEndingAtOnceKeepsLogits(t *testing.T) {
+	_, url := newServer(t, Options{Cache: 8})
+	prompt := "Once upon a time"
+	for _, req := range []map[string]any{
+		{"prompt": prompt, "max_tokens": 3, "seed": 1},                    // caches the prompt's state
+		{"prompt": "Something else entirely", "max_tokens": 3, "seed": 1}, // the generator's last logits are another prompt's
+		{"prompt": prompt, "max_tokens": 3, "logit_bias": map[string]float32{"0": 100}},
+	} {
+		code, body := post(t, url, "/v1/completions", req)
+		if code != 200 {
+			t.Fatalf("%v: %d %s", req, code, body)
+		}
+		if r := decode(t, body); req["logit_bias"] != nil &&
+			(r.Usage.CompletionTokens != 0 || r.Usage.PromptTokensProcessed != 0 || *r.Choices[0].FinishReason != "stop") {
+			t.Fatalf("%v: want end of text at once from a cached prompt; got %s", req, body)
+		}
+	}
+	greedy := map[string]any{"prompt": prompt, "max_tokens": 6, "temperature": 0}
+	_, body := post(t, url, "/v1/completions", greedy)
+	cached := decode(t, body)
+	if cached.Usage.PromptTokensDetails.CachedTokens != cached.Usage.PromptTokens {
+		t.Fatalf("the prompt did not come from the cache: usage %+v", cached.Usage)
+	}
+	_, url2 := newServer(t, Options{Cache: 8})
+	_, body = post(t, url2, "/v1/completions", greedy)
+	fresh := decode(t, body)
+	if cached.Choices[0].Text != fresh.Choices[0].Text {
+		t.Errorf("greedy continuation from the cache %q, from a fresh server %q", cached.Choices[0].Text, fresh.Choices[0].Text)
+	}
+}
+
 // With the model busy and the queue full, requests are answered 503 at
 // once with a JSON message; the queued ones are served when the model is
 // free. Nothing crashes.
