@@ -22,6 +22,11 @@
 //     the probability each model gave the token that actually came next;
 //     steps 0 … n−2 count, the last step has no next token. With fewer than
 //     two tokens there is no perplexity (NaN).
+//   - A step where either model gives a NaN or infinite logit is counted
+//     apart (Result.Infinities): its KL is +Inf, its logits stay out of
+//     both |Δlogit| statistics (the mean is over the finite steps' values),
+//     and the model that gave it has no perplexity (NaN) if the step's next
+//     token is scored.
 package eval
 
 import (
@@ -64,20 +69,20 @@ type Result struct {
 // Comparison accumulates the statistics step by step. The zero value is
 // ready to use; Add the logits of each step, then read Result.
 type Comparison struct {
-	kl                   []float64
-	agree                int
-	maxDiff              float64
-	maxDiffAt            [2]int
-	sumDiff              float64
-	values               int
-	nllRef, nllQ         float64
-	predicted            int
-	vocab                int
-	nonFinite            int
-	lpRef, lpQ           []float64 // log-softmax scratch
-	pendRef, pendQuant   []float64 // previous step's log-probs, kept until its next token is known
-	pending              bool
-	lastArgRef, lastArgQ int
+	kl           []float64
+	agree        int
+	maxDiff      float64
+	maxDiffAt    [2]int
+	sumDiff      float64
+	values       int // logits in sumDiff: those of the finite steps
+	nllRef, nllQ float64
+	predicted    int
+	vocab        int
+	nonFinite    int
+	// lpRef and lpQ are the last step's log-softmax, kept until Next knows
+	// which token came after it (all NaN after a non-finite step).
+	lpRef, lpQ []float64
+	pending    bool
 }
 
 // Add compares the logits of one step. The two slices must have the same
@@ -89,13 +94,24 @@ func (c *Comparison) Add(ref, quant []float32) error {
 	if c.vocab == 0 {
 		c.vocab = len(ref)
 		c.lpRef, c.lpQ = make([]float64, len(ref)), make([]float64, len(ref))
-		c.pendRef, c.pendQuant = make([]float64, len(ref)), make([]float64, len(ref))
 	} else if len(ref) != c.vocab {
 		return fmt.Errorf("eval: step %d has %d logits, earlier steps %d", len(c.kl), len(ref), c.vocab)
 	}
-	finite := logSoftmax(c.lpRef, ref) && logSoftmax(c.lpQ, quant)
-	if !finite {
+	// Both are computed whatever the other gives: a non-finite step must
+	// leave NaN in both, not the previous step's values, for Next to see.
+	finiteRef := logSoftmax(c.lpRef, ref)
+	finiteQ := logSoftmax(c.lpQ, quant)
+	step := len(c.kl)
+	if runtime.Argmax(ref) == runtime.Argmax(quant) {
+		c.agree++
+	}
+	if !finiteRef || !finiteQ {
+		// Counted apart: its KL is +Inf, and its logits stay out of the
+		// |Δlogit| statistics, which a NaN or an infinity would swamp.
 		c.nonFinite++
+		c.kl = append(c.kl, math.Inf(1))
+		c.pending = true
+		return nil
 	}
 	var kl float64
 	for v, lp := range c.lpRef {
@@ -106,24 +122,15 @@ func (c *Comparison) Add(ref, quant []float32) error {
 	if kl < 0 { // rounding when the distributions are equal
 		kl = 0
 	}
-	if !finite {
-		kl = math.Inf(1)
-	}
-	step := len(c.kl)
 	c.kl = append(c.kl, kl)
-	if argmax(ref) == argmax(quant) {
-		c.agree++
-	}
 	for v := range ref {
 		d := math.Abs(float64(ref[v]) - float64(quant[v]))
-		if d > c.maxDiff { // NaN never is: non-finite steps are counted apart
+		if d > c.maxDiff {
 			c.maxDiff, c.maxDiffAt = d, [2]int{step, v}
 		}
 		c.sumDiff += d
 	}
 	c.values += len(ref)
-	copy(c.pendRef, c.lpRef)
-	copy(c.pendQuant, c.lpQ)
 	c.pending = true
 	return nil
 }
@@ -137,8 +144,9 @@ func (c *Comparison) Next(token int) error {
 	if token < 0 || token >= c.vocab {
 		return fmt.Errorf("eval: next token %d outside the %d rows", token, c.vocab)
 	}
-	c.nllRef -= c.pendRef[token]
-	c.nllQ -= c.pendQuant[token]
+	// After a non-finite step both are NaN, and so is the perplexity.
+	c.nllRef -= c.lpRef[token]
+	c.nllQ -= c.lpQ[token]
 	c.predicted++
 	c.pending = false
 	return nil
@@ -188,11 +196,14 @@ func quantile(sorted []float64, q float64) float64 {
 }
 
 // logSoftmax writes log softmax(x) to out in float64 and reports whether
-// every logit was finite.
+// every logit was finite; if one was not, out is all NaN.
 func logSoftmax(out []float64, x []float32) bool {
 	mx := math.Inf(-1)
 	for _, v := range x {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			for i := range out {
+				out[i] = math.NaN()
+			}
 			return false
 		}
 		mx = math.Max(mx, float64(v))
@@ -206,17 +217,6 @@ func logSoftmax(out []float64, x []float32) bool {
 		out[i] = float64(v) - lse
 	}
 	return true
-}
-
-// argmax returns the index of the largest value, the lowest on ties.
-func argmax(x []float32) int {
-	best := 0
-	for i, v := range x {
-		if v > x[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // Options tune Run.

@@ -103,6 +103,57 @@ func TestLargeLogits(t *testing.T) {
 	}
 }
 
+// A step with a non-finite logit is counted apart: the next token is
+// scored with that step's (NaN) log-probabilities for the model that gave
+// it, not with the previous step's, and its logits stay out of |Δlogit|.
+func TestNonFiniteStep(t *testing.T) {
+	ln3 := float32(math.Log(3))
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for _, tc := range []struct {
+		name       string
+		ref, quant []float32 // step 1
+		refNaN     bool      // which model's perplexity is lost
+	}{
+		{"NaN in the reference", []float32{nan, 0}, []float32{0, 0}, true},
+		{"+Inf in the quantized model", []float32{0, 0}, []float32{inf, 0}, false},
+	} {
+		var c eval.Comparison
+		// Step 0: both (1/4, 3/4); the next token, 1, had 3/4.
+		if err := c.Add([]float32{0, ln3}, []float32{0, ln3}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Next(1); err != nil {
+			t.Fatal(err)
+		}
+		// Step 1: the finite model gives (1/2, 1/2); token 1 follows.
+		if err := c.Add(tc.ref, tc.quant); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Next(1); err != nil {
+			t.Fatal(err)
+		}
+		// Step 2: |Δ| = (0, 1).
+		if err := c.Add([]float32{0, 0}, []float32{0, 1}); err != nil {
+			t.Fatal(err)
+		}
+		r := c.Result()
+		if r.Infinities != 1 || !math.IsInf(r.MaxKL, 1) || r.MaxKLAt != 1 || r.Tokens != 3 || r.Predicted != 2 {
+			t.Errorf("%s: %+v", tc.name, r)
+		}
+		if r.MaxAbsDiff != 1 || r.MaxAbsDiffAt != [2]int{2, 1} || !near(r.MeanAbsDiff, 0.25) {
+			t.Errorf("%s: max |Δ| %v at %v, mean %v; want 1 at [2 1], mean 0.25 over the finite steps",
+				tc.name, r.MaxAbsDiff, r.MaxAbsDiffAt, r.MeanAbsDiff)
+		}
+		lost, kept := r.NLLQuant, r.NLLRef
+		if tc.refNaN {
+			lost, kept = r.NLLRef, r.NLLQuant
+		}
+		if want := (math.Log(4.0/3) + math.Log(2)) / 2; !math.IsNaN(lost) || !near(kept, want) {
+			t.Errorf("%s: NLL of the model with the bad step %v (want NaN), of the other %v (want %v)", tc.name, lost, kept, want)
+		}
+	}
+}
+
 func TestMisuse(t *testing.T) {
 	var c eval.Comparison
 	if err := c.Next(0); err == nil {
