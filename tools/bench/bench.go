@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"os"
 	goruntime "runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,32 +135,22 @@ func Run(ctx context.Context, m *runtime.Model, name string, opt Options) (*Resu
 	}
 
 	if n := opt.DecodeTokens; n > 0 {
-		tok := int(token())
 		t0 := time.Now()
-		for i := range n {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			logits, err := step.Forward(s, tok)
-			if err != nil {
-				return nil, err
-			}
-			tok = runtime.Argmax(logits)
-			progress("decode", i+1, n)
+		last, err := decode(ctx, step, s, int(token()), n, func(done int) { progress("decode", done, n) })
+		if err != nil {
+			return nil, err
 		}
-		r.DecodeTokens = n
 		r.DecodeSeconds = time.Since(t0).Seconds()
+		last = slices.Clone(last) // the Stepper's buffer: the next Forward overwrites it
+		r.DecodeTokens = n
 		r.DecodePerSecond = float64(n) / r.DecodeSeconds
 		r.ImpliedBandwidth = float64(r.BytesPerToken) * r.DecodePerSecond
 
-		// Sampling: the official chat sampler on the last logits.
-		logits := append([]float32(nil), g.Logits()...)
-		const draws = 20
-		t0 = time.Now()
-		for range draws {
-			g.Sampler.Sample(logits)
+		// Sampling: the official chat sampler on the decode loop's last
+		// logits (a prompt's would be missing with --prompt 0).
+		if r.SampleSeconds, err = sampleSeconds(g.Sampler, last, 20); err != nil {
+			return nil, err
 		}
-		r.SampleSeconds = time.Since(t0).Seconds() / draws
 		sampleHeap()
 	}
 	r.PeakHeapBytes = heap
@@ -187,6 +178,38 @@ func Run(ctx context.Context, m *runtime.Model, name string, opt Options) (*Resu
 		}
 	}
 	return r, nil
+}
+
+// decode runs n greedy tokens from first through step and returns the
+// last logits (the Stepper's own buffer, not a copy).
+func decode(ctx context.Context, step runtime.Stepper, s *runtime.State, first, n int, progress func(done int)) ([]float32, error) {
+	tok := first
+	var logits []float32
+	for i := range n {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var err error
+		if logits, err = step.Forward(s, tok); err != nil {
+			return nil, err
+		}
+		tok = runtime.Argmax(logits)
+		progress(i + 1)
+	}
+	return logits, nil
+}
+
+// sampleSeconds is the mean time of one draw of sm from logits. Empty
+// logits are an error: Sample would return at once and the cost read 0.
+func sampleSeconds(sm *runtime.Sampler, logits []float32, draws int) (float64, error) {
+	if len(logits) == 0 || draws <= 0 {
+		return 0, fmt.Errorf("bench: sampling cost needs logits and draws (have %d logits, %d draws)", len(logits), draws)
+	}
+	t0 := time.Now()
+	for range draws {
+		sm.Sample(logits)
+	}
+	return time.Since(t0).Seconds() / float64(draws), nil
 }
 
 // BytesPerToken is what decoding one token reads of the weights: every
