@@ -87,13 +87,22 @@ func (v Value) Uint() (uint64, bool) {
 	return 0, false
 }
 
-// Float reads a float or integer value as float64.
+// Float reads a float or integer value (signed or unsigned, any width) as
+// float64.
 func (v Value) Float() (float64, bool) {
 	switch x := v.V.(type) {
 	case float32:
 		return float64(x), true
 	case float64:
 		return x, true
+	case int8:
+		return float64(x), true
+	case int16:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
 	}
 	if u, ok := v.Uint(); ok {
 		return float64(u), true
@@ -101,10 +110,14 @@ func (v Value) Float() (float64, bool) {
 	return math.NaN(), false
 }
 
-// Metadata is the ordered key/value section of a GGUF file.
+// Metadata is the ordered key/value section of a GGUF file. Parse indexes
+// the keys once; the getters only read, so one Metadata may serve several
+// goroutines. A Metadata built by hand (no index) is searched linearly.
+// Where a key appears twice, the last entry wins. KVs must not change after
+// Parse, or the index goes stale.
 type Metadata struct {
 	KVs   []KV
-	index map[string]int
+	index map[string]int // key → position in KVs; built by Parse
 }
 
 func (m *Metadata) reindex() {
@@ -117,7 +130,12 @@ func (m *Metadata) reindex() {
 // Get returns the value stored under key.
 func (m *Metadata) Get(key string) (Value, bool) {
 	if m.index == nil {
-		m.reindex()
+		for i := len(m.KVs) - 1; i >= 0; i-- {
+			if m.KVs[i].Key == key {
+				return m.KVs[i].Value, true
+			}
+		}
+		return Value{}, false
 	}
 	i, ok := m.index[key]
 	if !ok {
