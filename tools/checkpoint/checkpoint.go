@@ -258,14 +258,24 @@ func parse(data []byte, path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.index(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// index fills byName. Two tensors may map to one official name (fla's
+// model.embeddings.weight beside a literal emb.weight), so a repeated name
+// is an error here, after the parsers' renaming.
+func (c *Checkpoint) index() error {
 	c.byName = make(map[string]*Tensor, len(c.Tensors))
 	for _, t := range c.Tensors {
 		if _, dup := c.byName[t.Name]; dup {
-			return nil, fmt.Errorf("tensor %s appears twice", t.Name)
+			return fmt.Errorf("tensor %s appears twice", t.Name)
 		}
 		c.byName[t.Name] = t
 	}
-	return c, nil
+	return nil
 }
 
 func looksLikeSafetensors(data []byte) bool {

@@ -23,8 +23,14 @@ func FuzzSafetensorsHeader(f *testing.F) {
 	f.Add(safetensorsBytes(f, flaTensors(), nil))
 	f.Add(safetensorsBytes(f, []stTensor{{"blocks.0.att.w1", "F32", []int{2, 1}, seq(8)}}, nil))
 	f.Add([]byte("\x02\x00\x00\x00\x00\x00\x00\x00{}"))
+	// Two names that the fla renaming makes one: refused by index, which a
+	// target calling only parseSafetensors once reported as a failure.
+	f.Add(safetensorsBytes(f, sameNameTensors(), nil))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := parseSafetensors(data)
+		if err == nil {
+			err = c.index() // as parse does: names the renaming made equal are refused there
+		}
 		if err == nil {
 			checkTensors(t, c, data)
 		}
@@ -36,6 +42,9 @@ func FuzzPth(f *testing.F) {
 	f.Add(zipBytes(f, pthEntries("archive", statePickle(ts, false), st, keys)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := parsePth(data)
+		if err == nil {
+			err = c.index()
+		}
 		if err == nil {
 			checkTensors(t, c, data)
 		}
@@ -71,4 +80,26 @@ func checkTensors(t *testing.T, c *Checkpoint, file []byte) {
 			t.Fatalf("%s: Float32 gives %d values, %v", tn.Name, len(v), err)
 		}
 	}
+}
+
+// sameNameTensors are two safetensors entries that come out under one
+// official name: a literal emb.weight and fla's model.embeddings.weight.
+func sameNameTensors() []stTensor {
+	return []stTensor{
+		{"emb.weight", "F32", []int{1}, seq(4)},
+		{"model.embeddings.weight", "F32", []int{1}, seq(4)},
+	}
+}
+
+// The duplicate is refused by Open (through parse), not by the format
+// parser the fuzz targets call, which therefore index as parse does.
+func TestRenamedDuplicate(t *testing.T) {
+	data := safetensorsBytes(t, sameNameTensors(), nil)
+	c, err := parseSafetensors(data)
+	if err != nil {
+		t.Fatalf("parseSafetensors: %v (the duplicate is for index to find)", err)
+	}
+	wantErr(t, c.index(), "emb.weight appears twice")
+	_, err = parse(data, "")
+	wantErr(t, err, "emb.weight appears twice")
 }
