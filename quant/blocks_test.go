@@ -115,15 +115,6 @@ func TestQ8_0HandBlocks(t *testing.T) {
 			if !bytes.Equal(got, c.want) {
 				t.Fatalf("QuantizeQ8_0:\n got % x\nwant % x", got, c.want)
 			}
-			// Decoding gives d16·q exactly.
-			y := make([]float32, QK)
-			DequantizeQ8_0(y, got)
-			d := getF16(got)
-			for j := range y {
-				if want := float32(int8(got[2+j])) * d; y[j] != want {
-					t.Fatalf("DequantizeQ8_0[%d] = %g, want %g", j, y[j], want)
-				}
-			}
 		})
 	}
 }
@@ -198,49 +189,60 @@ func TestQ4_0HandBlocks(t *testing.T) {
 			if !bytes.Equal(got, c.want) {
 				t.Fatalf("QuantizeQ4_0:\n got % x\nwant % x", got, c.want)
 			}
-			y := make([]float32, QK)
-			DequantizeQ4_0(y, got)
-			d := getF16(got)
-			for j := 0; j < QK/2; j++ {
-				lo, hi := int(got[2+j]&15)-8, int(got[2+j]>>4)-8
-				if y[j] != float32(lo)*d || y[j+16] != float32(hi)*d {
-					t.Fatalf("DequantizeQ4_0 byte %d (% x): got %g, %g; want %g, %g", j, got[2+j], y[j], y[j+16], float32(lo)*d, float32(hi)*d)
-				}
-			}
 		})
 	}
 }
 
-// TestQ4_0Decode checks the value of every code on a hand-written block:
-// value = d·(q − 8), element j in the low nibble of byte j, j+16 in the high.
+// TestQ4_0Decode checks the value of every element of two hand-written
+// blocks: value = d·(q − 8), element j in the low nibble of byte j, j+16 in
+// the high one.
 func TestQ4_0Decode(t *testing.T) {
 	blk := []byte{0x00, 0x40, // d = 2
-		0xF0, 0x1E, 0x88, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x8F}
-	y := make([]float32, QK)
-	DequantizeQ4_0(y, blk)
-	want := map[int]float32{
+		0xF0, 0x1E, 0x88, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x8F,
+		0x55, 0x35, // d = 0x3555 = 0.333251953125
+		0x9B, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x07}
+	want := make([]float32, 2*QK)
+	for j := 3; j < 15; j++ {
+		want[j], want[j+16] = -16, -16 // 0x00: −8·2 both
+	}
+	set := map[int]float32{
 		0: -16, 16: 14, // 0xF0: low 0 → −8·2, high 15 → 7·2
 		1: 12, 17: -14, // 0x1E: low 14 → 6·2, high 1 → −7·2
 		2: 0, 18: 0, // 0x88
 		15: 14, 31: 0, // 0x8F
-		3: -16, 19: -16, // 0x00 → −8·2 both
+		QK + 0: 0.999755859375, QK + 16: 0.333251953125, // 0x9B: 3·d, 1·d
+		QK + 15: -0.333251953125, QK + 31: -2.666015625, // 0x07: −1·d, −8·d
 	}
-	for i, w := range want {
-		if y[i] != w {
-			t.Errorf("element %d = %g, want %g", i, y[i], w)
+	for i, w := range set {
+		want[i] = w
+	}
+	y := make([]float32, 2*QK)
+	DequantizeQ4_0(y, blk)
+	for i := range y {
+		if y[i] != want[i] {
+			t.Errorf("element %d = %g, want %g", i, y[i], want[i])
 		}
 	}
 }
 
-// TestQ8_0Decode checks a hand-written Q8_0 block.
+// TestQ8_0Decode checks every element of two hand-written Q8_0 blocks:
+// value = d·q.
 func TestQ8_0Decode(t *testing.T) {
-	blk := make([]byte, blockQ8_0Bytes)
+	blk := make([]byte, 2*blockQ8_0Bytes)
 	blk[0], blk[1] = 0x00, 0xB8 // d = −0.5
 	blk[2], blk[3], blk[33] = 0x7F, 0x80, 0xFE
-	y := make([]float32, QK)
+	b2 := blk[blockQ8_0Bytes:]
+	b2[0], b2[1] = 0x55, 0x35 // d = 0.333251953125
+	b2[2], b2[7], b2[33] = 3, 0xF9, 1
+	want := make([]float32, 2*QK)
+	want[0], want[1], want[31] = -63.5, 64, 1                                           // 127, −128, −2 times −0.5
+	want[QK], want[QK+5], want[QK+31] = 0.999755859375, -2.332763671875, 0.333251953125 // 3, −7, 1 times d
+	y := make([]float32, 2*QK)
 	DequantizeQ8_0(y, blk)
-	if y[0] != -63.5 || y[1] != 64 || y[31] != 1 || y[5] != 0 {
-		t.Fatalf("got %v", y)
+	for i := range y {
+		if y[i] != want[i] {
+			t.Errorf("element %d = %g, want %g", i, y[i], want[i])
+		}
 	}
 }
 
@@ -457,23 +459,25 @@ func TestNonFinite(t *testing.T) {
 
 // TestF16 checks round-to-nearest-even at the edges that matter for scales.
 func TestF16(t *testing.T) {
+	inf := float32(math.Inf(1))
 	cases := []struct {
 		x    float32
 		bits uint16
+		back float32 // the value of bits
 	}{
-		{1, 0x3C00},
-		{1 + 1.0/2048, 0x3C00}, // tie → even mantissa 0
-		{1 + 3.0/2048, 0x3C02}, // tie → even mantissa 2
-		{65504, 0x7BFF},        // largest finite
-		{65519, 0x7BFF},        // below the halfway point to 65536
-		{65520, 0x7C00},        // halfway: rounds to even, which is Inf
-		{-2, 0xC000},
-		{negZero(), 0x8000},
-		{0x1p-24, 0x0001},   // smallest subnormal
-		{0x1p-25, 0x0000},   // half of it: tie → even (0)
-		{0x1.8p-24, 0x0002}, // 1.5 ulp: tie → even (2)
-		{0x1p-14, 0x0400},   // smallest normal
-		{float32(math.Inf(-1)), 0xFC00},
+		{1, 0x3C00, 1},
+		{1 + 1.0/2048, 0x3C00, 1},            // tie → even mantissa 0
+		{1 + 3.0/2048, 0x3C02, 1 + 2.0/1024}, // tie → even mantissa 2
+		{65504, 0x7BFF, 65504},               // largest finite
+		{65519, 0x7BFF, 65504},               // below the halfway point to 65536
+		{65520, 0x7C00, inf},                 // halfway: rounds to even, which is Inf
+		{-2, 0xC000, -2},
+		{negZero(), 0x8000, negZero()},
+		{0x1p-24, 0x0001, 0x1p-24},   // smallest subnormal
+		{0x1p-25, 0x0000, 0},         // half of it: tie → even (0)
+		{0x1.8p-24, 0x0002, 0x1p-23}, // 1.5 ulp: tie → even (2)
+		{0x1p-14, 0x0400, 0x1p-14},   // smallest normal
+		{-inf, 0xFC00, -inf},
 	}
 	src := make([]float32, len(cases))
 	for i, c := range cases {
@@ -488,8 +492,30 @@ func TestF16(t *testing.T) {
 		if got != c.bits {
 			t.Errorf("EncodeF16(%g) = %#04x, want %#04x", c.x, got, c.bits)
 		}
-		if want := getF16(b[2*i:]); back[i] != want && !math.IsNaN(float64(want)) {
-			t.Errorf("DecodeF16(%#04x) = %g, want %g", got, back[i], want)
+		if math.Float32bits(back[i]) != math.Float32bits(c.back) {
+			t.Errorf("DecodeF16(%#04x) = %g, want %g", got, back[i], c.back)
+		}
+	}
+	// Decoding alone: the largest subnormal, a mantissa with many bits set,
+	// and a quiet NaN.
+	dec := []struct {
+		bits uint16
+		want float32 // NaN: any NaN
+	}{
+		{0x03FF, 0x1.ff8p-15},
+		{0x3555, 0x1.554p-2},
+		{0xFBFF, -65504},
+		{0x7E00, float32(math.NaN())},
+	}
+	for _, c := range dec {
+		var got [1]float32
+		DecodeF16(got[:], []byte{byte(c.bits), byte(c.bits >> 8)})
+		if math.IsNaN(float64(c.want)) {
+			if !math.IsNaN(float64(got[0])) {
+				t.Errorf("DecodeF16(%#04x) = %g, want NaN", c.bits, got[0])
+			}
+		} else if math.Float32bits(got[0]) != math.Float32bits(c.want) {
+			t.Errorf("DecodeF16(%#04x) = %g, want %g", c.bits, got[0], c.want)
 		}
 	}
 	// Every fp16 value survives decode → encode.

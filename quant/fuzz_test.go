@@ -247,16 +247,6 @@ func wrappingTensorGGUF(tb testing.TB) []byte {
 	return append(b, make([]byte, 64)...)
 }
 
-func TestParseRefusesWrappingTensorExtent(t *testing.T) {
-	_, err := Parse(wrappingTensorGGUF(t))
-	if err == nil {
-		t.Fatal("a tensor of 2^64-1 bytes was accepted")
-	}
-	if want := "tensor a: 18446744073709551615 bytes at data offset 0 lie beyond the end of the file"; !bytes.Contains([]byte(err.Error()), []byte(want)) {
-		t.Fatalf("error %q, want one containing %q", err, want)
-	}
-}
-
 // The fuzz seeds must be valid files, or the round trip is never reached.
 func TestFuzzSeedsParse(t *testing.T) {
 	for _, a := range []uint64{DefaultAlignment, 64} {
