@@ -28,6 +28,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/gosling-edge/gosling/quant"
 )
 
 // DType is the element type of a tensor's raw data.
@@ -91,7 +93,7 @@ func (t *Tensor) NumElements() int {
 }
 
 // Float32 converts the data to a new []float32. bf16 and f16 convert
-// exactly; f64 rounds to the nearest float32.
+// exactly (NaNs come out quiet); f64 rounds to the nearest float32.
 func (t *Tensor) Float32() (_ []float32, err error) {
 	// Data is usually a view into the checkpoint's mapping: if the file is
 	// truncated while a conversion runs, reading it raises SIGBUS. Turn
@@ -117,49 +119,26 @@ func (t *Tensor) Float32() (_ []float32, err error) {
 		return nil, fmt.Errorf("tensor %s: %d bytes of data for shape %v of %v (want %d)", t.Name, len(t.Data), t.Shape, t.DType, n*size)
 	}
 	out := make([]float32, n)
-	d := t.Data
+	var typ quant.Type // the ggml type with the same encoding
 	switch t.DType {
+	case F64: // not a ggml type
+		for i := range out {
+			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(t.Data[8*i:])))
+		}
+		return out, nil
 	case BF16:
-		for i := range out {
-			out[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(d[2*i:])) << 16)
-		}
+		typ = quant.TypeBF16
 	case F16:
-		for i := range out {
-			out[i] = f16ToF32(binary.LittleEndian.Uint16(d[2*i:]))
-		}
+		typ = quant.TypeF16
 	case F32:
-		for i := range out {
-			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(d[4*i:]))
-		}
-	case F64:
-		for i := range out {
-			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(d[8*i:])))
-		}
+		typ = quant.TypeF32
+	default:
+		return nil, fmt.Errorf("tensor %s: no conversion from %v", t.Name, t.DType)
+	}
+	if err := quant.Dequantize(typ, out, t.Data); err != nil {
+		return nil, fmt.Errorf("tensor %s: %w", t.Name, err)
 	}
 	return out, nil
-}
-
-// f16ToF32 widens an IEEE half to a float32 exactly, subnormals, infinities
-// and NaN payloads included.
-func f16ToF32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // Inf or NaN: keep the payload in the top mantissa bits.
-		return math.Float32frombits(sign | 0xff<<23 | mant<<13)
-	case exp != 0: // normal: rebias 15 → 127
-		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
-	case mant == 0:
-		return math.Float32frombits(sign)
-	}
-	// Subnormal half: value = mant · 2^-24, normal as a float32.
-	e := uint32(113) // exponent field of 2^-14 in float32
-	for mant&0x400 == 0 {
-		mant <<= 1
-		e--
-	}
-	return math.Float32frombits(sign | e<<23 | (mant&0x3ff)<<13)
 }
 
 // Checkpoint is an open checkpoint file.
