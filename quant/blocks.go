@@ -11,10 +11,11 @@ import (
 // QK is the number of values in one Q8_0 or Q4_0 block.
 const QK = 32
 
-// Bytes per block: an fp16 scale d, then the quantized values.
+// Bytes per block: an fp16 scale d, then the quantized values. These are
+// the one definition of the layouts; typeTable and package arm64 use them.
 const (
-	blockQ8_0Bytes = 2 + QK   // d, 32 × int8 q; value = d·q
-	blockQ4_0Bytes = 2 + QK/2 // d, 16 bytes of nibbles; value = d·(q−8)
+	BlockQ8_0Bytes = 2 + QK   // d, 32 × int8 q; value = d·q
+	BlockQ4_0Bytes = 2 + QK/2 // d, 16 bytes of nibbles; value = d·(q−8)
 )
 
 // The quantizers below reproduce ggml's reference quantizers
@@ -41,10 +42,10 @@ const (
 // does, as x·(1/d). len(src) must be a multiple of QK and len(dst) must be
 // len(src)/QK*34; otherwise it panics, as a programming error.
 func QuantizeQ8_0(dst []byte, src []float32) {
-	nb := mustBlocks("QuantizeQ8_0", len(src), len(dst), blockQ8_0Bytes)
+	nb := mustBlocks("QuantizeQ8_0", len(src), len(dst), BlockQ8_0Bytes)
 	for b := 0; b < nb; b++ {
 		x := src[b*QK : (b+1)*QK : (b+1)*QK]
-		out := dst[b*blockQ8_0Bytes : (b+1)*blockQ8_0Bytes : (b+1)*blockQ8_0Bytes]
+		out := dst[b*BlockQ8_0Bytes : (b+1)*BlockQ8_0Bytes : (b+1)*BlockQ8_0Bytes]
 
 		// ggml's MAX(amax, |v|) is (amax > |v| ? amax : |v|): a NaN replaces
 		// amax and the next number replaces the NaN. Written the same way so
@@ -73,9 +74,9 @@ func QuantizeQ8_0(dst []byte, src []float32) {
 // len(dst) must be a multiple of QK and len(src) must be len(dst)/QK*34;
 // otherwise it panics, as a programming error.
 func DequantizeQ8_0(dst []float32, src []byte) {
-	nb := mustBlocks("DequantizeQ8_0", len(dst), len(src), blockQ8_0Bytes)
+	nb := mustBlocks("DequantizeQ8_0", len(dst), len(src), BlockQ8_0Bytes)
 	for b := 0; b < nb; b++ {
-		in := src[b*blockQ8_0Bytes : (b+1)*blockQ8_0Bytes : (b+1)*blockQ8_0Bytes]
+		in := src[b*BlockQ8_0Bytes : (b+1)*BlockQ8_0Bytes : (b+1)*BlockQ8_0Bytes]
 		y := dst[b*QK : (b+1)*QK : (b+1)*QK]
 		d := getF16(in)
 		for j := range y {
@@ -93,10 +94,10 @@ func DequantizeQ8_0(dst []float32, src []byte) {
 // occurs. len(src) must be a multiple of QK and len(dst) must be
 // len(src)/QK*18; otherwise it panics, as a programming error.
 func QuantizeQ4_0(dst []byte, src []float32) {
-	nb := mustBlocks("QuantizeQ4_0", len(src), len(dst), blockQ4_0Bytes)
+	nb := mustBlocks("QuantizeQ4_0", len(src), len(dst), BlockQ4_0Bytes)
 	for b := 0; b < nb; b++ {
 		x := src[b*QK : (b+1)*QK : (b+1)*QK]
-		out := dst[b*blockQ4_0Bytes : (b+1)*blockQ4_0Bytes : (b+1)*blockQ4_0Bytes]
+		out := dst[b*BlockQ4_0Bytes : (b+1)*BlockQ4_0Bytes : (b+1)*BlockQ4_0Bytes]
 
 		// Strict < keeps the first of equal magnitudes and skips NaN, as
 		// ggml's "if (amax < fabsf(v))".
@@ -149,9 +150,9 @@ func cInt8(f float32) int8 {
 // dst[j+16] = d·(high nibble − 8). len(dst) must be a multiple of QK and
 // len(src) must be len(dst)/QK*18; otherwise it panics, as a programming error.
 func DequantizeQ4_0(dst []float32, src []byte) {
-	nb := mustBlocks("DequantizeQ4_0", len(dst), len(src), blockQ4_0Bytes)
+	nb := mustBlocks("DequantizeQ4_0", len(dst), len(src), BlockQ4_0Bytes)
 	for b := 0; b < nb; b++ {
-		in := src[b*blockQ4_0Bytes : (b+1)*blockQ4_0Bytes : (b+1)*blockQ4_0Bytes]
+		in := src[b*BlockQ4_0Bytes : (b+1)*BlockQ4_0Bytes : (b+1)*BlockQ4_0Bytes]
 		y := dst[b*QK : (b+1)*QK : (b+1)*QK]
 		d := getF16(in)
 		for j := 0; j < QK/2; j++ {

@@ -110,7 +110,7 @@ func TestQ8_0HandBlocks(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := make([]byte, blockQ8_0Bytes)
+			got := make([]byte, BlockQ8_0Bytes)
 			QuantizeQ8_0(got, c.x)
 			if !bytes.Equal(got, c.want) {
 				t.Fatalf("QuantizeQ8_0:\n got % x\nwant % x", got, c.want)
@@ -184,7 +184,7 @@ func TestQ4_0HandBlocks(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := make([]byte, blockQ4_0Bytes)
+			got := make([]byte, BlockQ4_0Bytes)
 			QuantizeQ4_0(got, c.x)
 			if !bytes.Equal(got, c.want) {
 				t.Fatalf("QuantizeQ4_0:\n got % x\nwant % x", got, c.want)
@@ -228,10 +228,10 @@ func TestQ4_0Decode(t *testing.T) {
 // TestQ8_0Decode checks every element of two hand-written Q8_0 blocks:
 // value = d·q.
 func TestQ8_0Decode(t *testing.T) {
-	blk := make([]byte, 2*blockQ8_0Bytes)
+	blk := make([]byte, 2*BlockQ8_0Bytes)
 	blk[0], blk[1] = 0x00, 0xB8 // d = −0.5
 	blk[2], blk[3], blk[33] = 0x7F, 0x80, 0xFE
-	b2 := blk[blockQ8_0Bytes:]
+	b2 := blk[BlockQ8_0Bytes:]
 	b2[0], b2[1] = 0x55, 0x35 // d = 0.333251953125
 	b2[2], b2[7], b2[33] = 3, 0xF9, 1
 	want := make([]float32, 2*QK)
@@ -287,12 +287,12 @@ func TestQ8_0RoundTrip(t *testing.T) {
 	const nb = 64
 	for _, s := range roundTripScales {
 		x := randomRow(r, nb*QK, s)
-		q := make([]byte, nb*blockQ8_0Bytes)
+		q := make([]byte, nb*BlockQ8_0Bytes)
 		QuantizeQ8_0(q, x)
 		y := make([]float32, len(x))
 		DequantizeQ8_0(y, q)
 		for b := 0; b < nb; b++ {
-			xb, yb, blk := x[b*QK:(b+1)*QK], y[b*QK:(b+1)*QK], q[b*blockQ8_0Bytes:(b+1)*blockQ8_0Bytes]
+			xb, yb, blk := x[b*QK:(b+1)*QK], y[b*QK:(b+1)*QK], q[b*BlockQ8_0Bytes:(b+1)*BlockQ8_0Bytes]
 			var amax float32
 			for _, v := range xb {
 				amax = max(amax, abs32(v))
@@ -337,12 +337,12 @@ func TestQ4_0RoundTrip(t *testing.T) {
 	const nb = 64
 	for _, s := range roundTripScales {
 		x := randomRow(r, nb*QK, s)
-		q := make([]byte, nb*blockQ4_0Bytes)
+		q := make([]byte, nb*BlockQ4_0Bytes)
 		QuantizeQ4_0(q, x)
 		y := make([]float32, len(x))
 		DequantizeQ4_0(y, q)
 		for b := 0; b < nb; b++ {
-			xb, yb, blk := x[b*QK:(b+1)*QK], y[b*QK:(b+1)*QK], q[b*blockQ4_0Bytes:(b+1)*blockQ4_0Bytes]
+			xb, yb, blk := x[b*QK:(b+1)*QK], y[b*QK:(b+1)*QK], q[b*BlockQ4_0Bytes:(b+1)*BlockQ4_0Bytes]
 			var amax, peak float32
 			for _, v := range xb {
 				if abs32(v) > amax {
@@ -441,7 +441,7 @@ func TestNonFinite(t *testing.T) {
 		}
 	}
 
-	q := make([]byte, blockQ8_0Bytes)
+	q := make([]byte, BlockQ8_0Bytes)
 	QuantizeQ8_0(q, special["+Inf"])
 	if want := q8Block(0x7C00, [QK]int8{}); !bytes.Equal(q, want) {
 		t.Errorf("Q8_0 +Inf block:\n got % x\nwant % x", q, want)
@@ -450,7 +450,7 @@ func TestNonFinite(t *testing.T) {
 	if want := q8Block(0x0000, [QK]int8{}); !bytes.Equal(q, want) {
 		t.Errorf("Q8_0 NaN block:\n got % x\nwant % x", q, want)
 	}
-	q4 := make([]byte, blockQ4_0Bytes)
+	q4 := make([]byte, BlockQ4_0Bytes)
 	QuantizeQ4_0(q4, block(map[int]float32{0: -8, 4: nan}))
 	if want := q4Block(0x3C00, q4Codes(8, map[int]uint8{0: 0, 4: 0})); !bytes.Equal(q4, want) {
 		t.Errorf("Q4_0 NaN block:\n got % x\nwant % x", q4, want)
@@ -701,7 +701,7 @@ func FuzzQuantize(f *testing.F) {
 			x[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 		}
 		y := make([]float32, n)
-		q8 := make([]byte, n/QK*blockQ8_0Bytes)
+		q8 := make([]byte, n/QK*BlockQ8_0Bytes)
 		QuantizeQ8_0(q8, x)
 		DequantizeQ8_0(y, q8)
 		for b := 0; b < n/QK; b++ {
@@ -712,7 +712,7 @@ func FuzzQuantize(f *testing.F) {
 				finite = finite && !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0)
 				amax = max(amax, abs32(v))
 			}
-			d16 := float64(getF16(q8[b*blockQ8_0Bytes:]))
+			d16 := float64(getF16(q8[b*BlockQ8_0Bytes:]))
 			if !finite || math.IsInf(d16, 0) {
 				continue
 			}
@@ -725,7 +725,7 @@ func FuzzQuantize(f *testing.F) {
 				}
 			}
 		}
-		q4 := make([]byte, n/QK*blockQ4_0Bytes)
+		q4 := make([]byte, n/QK*BlockQ4_0Bytes)
 		QuantizeQ4_0(q4, x)
 		DequantizeQ4_0(y, q4)
 	})

@@ -64,9 +64,6 @@ func (t *TensorInfo) Rows() int {
 	return r
 }
 
-// ShapeString formats the dims as ggml prints them, e.g. [768 65536].
-func (t *TensorInfo) ShapeString() string { return fmt.Sprint(t.Dims) }
-
 // File is a parsed GGUF file whose tensor data stays in the memory map.
 type File struct {
 	Path       string
@@ -235,7 +232,8 @@ func Parse(data []byte) (*File, error) {
 }
 
 func (t *TensorInfo) computeSize() error {
-	if !t.Type.Known() {
+	ti, ok := typeTable[t.Type]
+	if !ok {
 		return fmt.Errorf("unknown ggml type %d", uint32(t.Type))
 	}
 	n := uint64(1)
@@ -248,12 +246,12 @@ func (t *TensorInfo) computeSize() error {
 		}
 		n *= d
 	}
-	bs := uint64(t.Type.BlockSize())
+	bs := uint64(ti.blockSize)
 	if t.Dims[0]%bs != 0 {
 		return fmt.Errorf("%s row length %d is not a multiple of the block size %d", t.Type, t.Dims[0], bs)
 	}
 	nb := n / bs
-	bb := uint64(t.Type.BlockBytes())
+	bb := uint64(ti.blockBytes)
 	if nb > math.MaxUint64/bb {
 		return errors.New("size overflows")
 	}

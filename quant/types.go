@@ -1,6 +1,9 @@
 package quant
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Type is a ggml tensor type as stored in a GGUF tensor-info record.
 type Type uint32
@@ -52,11 +55,11 @@ type typeInfo struct {
 var typeTable = map[Type]typeInfo{
 	TypeF32:     {"F32", 1, 4},
 	TypeF16:     {"F16", 1, 2},
-	TypeQ4_0:    {"Q4_0", 32, 18},
+	TypeQ4_0:    {"Q4_0", QK, BlockQ4_0Bytes},
 	TypeQ4_1:    {"Q4_1", 32, 20},
 	TypeQ5_0:    {"Q5_0", 32, 22},
 	TypeQ5_1:    {"Q5_1", 32, 24},
-	TypeQ8_0:    {"Q8_0", 32, 34},
+	TypeQ8_0:    {"Q8_0", QK, BlockQ8_0Bytes},
 	TypeQ8_1:    {"Q8_1", 32, 36},
 	TypeQ2_K:    {"Q2_K", 256, 84},
 	TypeQ3_K:    {"Q3_K", 256, 110},
@@ -116,28 +119,9 @@ func (t Type) RowBytes(n int) (int, error) {
 // ParseType reads a type name such as "q8_0" or "F16" (case-insensitive).
 func ParseType(s string) (Type, error) {
 	for t, ti := range typeTable {
-		if equalFold(ti.name, s) {
+		if strings.EqualFold(ti.name, s) {
 			return t, nil
 		}
 	}
 	return 0, fmt.Errorf("unknown tensor type %q", s)
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
