@@ -63,17 +63,6 @@ type fakeTensor struct {
 	size, stride []int
 }
 
-// contiguousStride is the row-major stride for size.
-func contiguousStride(size []int) []int {
-	st := make([]int, len(size))
-	n := 1
-	for i := len(size) - 1; i >= 0; i-- {
-		st[i] = n
-		n *= size[i]
-	}
-	return st
-}
-
 // statePickle pickles tensors the way torch.save pickles a state_dict:
 // an OrderedDict (or a plain dict) of _rebuild_tensor_v2 calls whose
 // storages are persistent ids.

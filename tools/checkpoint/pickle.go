@@ -43,10 +43,9 @@ var pyNone = pyNoneType{}
 
 // storageRef is a persistent id: one storage (zip entry data/<key>).
 type storageRef struct {
-	key      string
-	typ      storageType
-	numel    int64 // elements, as the pickle declares
-	location string
+	key   string
+	typ   storageType
+	numel int64 // elements, as the pickle declares
 }
 
 // tensorRef is a tensor as the pickle describes it: a strided view into a
@@ -618,7 +617,8 @@ func (u *unpickler) persistentLoad(pid any) (*storageRef, error) {
 	if !ok {
 		return nil, fmt.Errorf("storage key is %s", describe(t.items[2]))
 	}
-	location, _ := t.items[3].(string)
+	// items[3] is the device the storage was saved from ("cpu", "cuda:0"):
+	// the bytes are the same, so it is not read.
 	numel, ok := t.items[4].(int64)
 	if !ok || numel < 0 {
 		return nil, fmt.Errorf("storage %q size is %s", key, describe(t.items[4]))
@@ -629,7 +629,7 @@ func (u *unpickler) persistentLoad(pid any) (*storageRef, error) {
 		}
 		return s, nil
 	}
-	s := &storageRef{key: key, typ: g.storage, numel: numel, location: location}
+	s := &storageRef{key: key, typ: g.storage, numel: numel}
 	u.storages[key] = s
 	return s, nil
 }

@@ -7,7 +7,6 @@ import "github.com/gosling-edge/gosling/tools/checkpoint"
 func FromCheckpoint(c *checkpoint.Checkpoint) Input {
 	in := Input{}
 	for _, t := range c.Tensors {
-		t := t
 		in[t.Name] = Tensor{Shape: t.Shape, Float32: t.Float32}
 	}
 	return in

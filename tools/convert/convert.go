@@ -11,6 +11,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -188,23 +189,11 @@ func inspect(in Input) (shape, error) {
 		if !ok {
 			return s, fmt.Errorf("tensor %s: missing", name)
 		}
-		if !equalShape(t.Shape, w) {
+		if !slices.Equal(t.Shape, w) {
 			return s, fmt.Errorf("tensor %s: shape %v, want %v", name, t.Shape, w)
 		}
 	}
 	return s, nil
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // outTensor is one GGUF tensor to write: its ggml dims, class and how to
@@ -377,7 +366,6 @@ func Build(in Input, opt Options) (*quant.Writer, Summary, error) {
 				typ = quant.TypeF16
 			}
 		}
-		t := t
 		err := w.AddTensor(t.name, typ, t.dims, func(out io.Writer) error {
 			v, err := t.load()
 			if err != nil {

@@ -69,17 +69,7 @@ func run(path string, decode, prefill, threads int, info bool) error {
 		if err != nil {
 			return err
 		}
-		tok = argmax(logits)
+		tok = runtime.Argmax(logits)
 	}
 	return nil
-}
-
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
