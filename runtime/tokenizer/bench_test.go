@@ -5,8 +5,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/gosling-edge/gosling/tools/fixtures"
 )
 
 func BenchmarkNew(b *testing.B) {
@@ -20,7 +18,7 @@ func BenchmarkNew(b *testing.B) {
 }
 
 func BenchmarkParseVocab(b *testing.B) {
-	raw, err := os.ReadFile(fixtures.Path(b, "rwkv_vocab_v20230424.txt"))
+	raw, err := os.ReadFile(officialVocab)
 	if err != nil {
 		b.Fatal(err)
 	}

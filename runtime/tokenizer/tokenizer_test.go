@@ -5,12 +5,18 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gosling-edge/gosling/tools/fixtures"
 )
+
+// officialVocab is the repository's copy of the official vocabulary (the
+// converter embeds it), so these tests run in a plain clone; the fixtures
+// folder holds an identical file.
+const officialVocab = "../../tools/convert/rwkv_vocab_v20230424.txt"
 
 // The official vocabulary, parsed and built once for all tests.
 var official struct {
@@ -22,9 +28,8 @@ var official struct {
 
 func officialTokenizer(t testing.TB) ([][]byte, *Tokenizer) {
 	t.Helper()
-	path := fixtures.Path(t, "rwkv_vocab_v20230424.txt")
 	official.once.Do(func() {
-		f, err := os.Open(path)
+		f, err := os.Open(officialVocab)
 		if err != nil {
 			official.err = err
 			return
@@ -80,7 +85,7 @@ func TestOfficialCases(t *testing.T) {
 			t.Errorf("case %d: fixture text and utf8_hex disagree", i)
 		}
 		got := tk.Encode(input)
-		if !slicesEqual(got, c.IDs) {
+		if !slices.Equal(got, c.IDs) {
 			t.Errorf("case %d (%q): Encode = %v, want %v", i, input, got, c.IDs)
 			continue
 		}
@@ -96,18 +101,6 @@ func TestOfficialCases(t *testing.T) {
 			t.Errorf("case %d: Decode = %x, want %x", i, dec, want)
 		}
 	}
-}
-
-func slicesEqual(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // naiveEncode is the specification written the slow, obvious way: at each
@@ -139,7 +132,7 @@ func TestEncodeMatchesNaiveOnSmallVocab(t *testing.T) {
 	for _, s := range []string{"", "a", "ab", "abc", "abcd", "abcde", "abdd", "bcdabcab", "ddddddd",
 		"\xe4\xbd\xa0\xe4\xbd", "\xe4", "xabcdx", "abcabcabc"} {
 		got, want := tk.Encode([]byte(s)), naiveEncode(vocab, []byte(s))
-		if !slicesEqual(got, want) {
+		if !slices.Equal(got, want) {
 			t.Errorf("Encode(%q) = %v, want %v", s, got, want)
 		}
 		if dec := tk.Decode(got); string(dec) != s {
@@ -175,7 +168,7 @@ func TestEncodeMatchesNaiveOnOfficialVocab(t *testing.T) {
 	}
 	for _, s := range inputs {
 		got, want := tk.Encode([]byte(s)), naiveEncode(vocab, []byte(s))
-		if !slicesEqual(got, want) {
+		if !slices.Equal(got, want) {
 			t.Errorf("Encode(%q) = %v, naive longest match gives %v", s, got, want)
 		}
 	}
@@ -190,7 +183,7 @@ func TestOfficialVocabShape(t *testing.T) {
 		if got := tk.Token(b + 1); !bytes.Equal(got, []byte{byte(b)}) {
 			t.Errorf("Token(%d) = %x, want the single byte %02x", b+1, got, b)
 		}
-		if got := tk.Encode([]byte{byte(b)}); !slicesEqual(got, []int32{int32(b + 1)}) {
+		if got := tk.Encode([]byte{byte(b)}); !slices.Equal(got, []int32{int32(b + 1)}) {
 			t.Errorf("Encode(%02x) = %v, want [%d]", b, got, b+1)
 		}
 	}
@@ -268,7 +261,7 @@ func TestNewIgnoresEndOfTextAndHoles(t *testing.T) {
 	}
 	got := tk.Encode([]byte("ab<s>abc"))
 	want := []int32{'a' + 1, 'b' + 1, 257, 259}
-	if !slicesEqual(got, want) {
+	if !slices.Equal(got, want) {
 		t.Errorf("Encode = %v, want %v", got, want)
 	}
 }
@@ -280,7 +273,7 @@ func TestNewCopiesVocab(t *testing.T) {
 		t.Fatal(err)
 	}
 	v[257][0] = 'z'
-	if got := tk.Encode([]byte("abc")); !slicesEqual(got, []int32{257}) {
+	if got := tk.Encode([]byte("abc")); !slices.Equal(got, []int32{257}) {
 		t.Errorf("tokenizer changed with the caller's slice: %v", got)
 	}
 }
@@ -295,7 +288,7 @@ func TestConcurrentEncode(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 20 {
-				if got := tk.Encode(text); !slicesEqual(got, want) {
+				if got := tk.Encode(text); !slices.Equal(got, want) {
 					t.Error("concurrent Encode disagrees")
 					return
 				}

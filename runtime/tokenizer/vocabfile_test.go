@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/gosling-edge/gosling/tools/fixtures"
 )
 
 func TestParseOfficialVocab(t *testing.T) {
@@ -21,7 +19,7 @@ func TestParseOfficialVocab(t *testing.T) {
 	}
 	// Each line's stated length matches the parsed bytes (ParseVocab checks
 	// it too; this reads the file independently).
-	f, err := os.Open(fixtures.Path(t, "rwkv_vocab_v20230424.txt"))
+	f, err := os.Open(officialVocab)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +52,7 @@ func TestParseOfficialVocab(t *testing.T) {
 
 func TestWriteVocabReproducesOfficialFile(t *testing.T) {
 	vocab, _ := officialTokenizer(t)
-	orig, err := os.ReadFile(fixtures.Path(t, "rwkv_vocab_v20230424.txt"))
+	orig, err := os.ReadFile(officialVocab)
 	if err != nil {
 		t.Fatal(err)
 	}

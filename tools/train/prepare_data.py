@@ -364,7 +364,11 @@ def devil_docs(entries, preface, rng):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--full-vocab", default="/work/shared/fixtures/rwkv7/rwkv_vocab_v20230424.txt")
+    ap.add_argument(
+        "--full-vocab",
+        default=os.path.join(HERE, "..", "convert", "rwkv_vocab_v20230424.txt"),
+        help="the official World vocabulary (default: the repository's copy, the one the converter embeds)",
+    )
     ap.add_argument("--out", default=os.path.join(HERE, "..", "..", ".carry", "train"))
     ap.add_argument("--vocab-out", default=os.path.join(HERE, "vocab_demo.txt"))
     ap.add_argument("--seed", type=int, default=SEED)
