@@ -19,12 +19,19 @@ var _ Stepper = (*Context)(nil)
 // in is the handle: its Tokens count advances with every call, but its
 // floats are brought up to date only by Sync. A State the back end has not
 // seen, or whose Tokens count changed on the host (Reset, CopyFrom, a state
-// file), is uploaded before its next step.
+// file), is uploaded before its next step; host code that replaces a
+// State's floats without changing its Tokens count calls Forget. Chat does
+// both itself; other users of a Generator call its Sync and Forget.
 type Backend interface {
 	Stepper
 	// Sync copies the back end's copy of s into s, for host code that reads,
 	// clones or saves the state.
 	Sync(s *State) error
+	// Forget drops the back end's copy of s (without copying it back), so
+	// that its next step uploads s: for host code that replaced s's floats
+	// in a way its Tokens count may not show (a state file, a reset to a
+	// start of the same length).
+	Forget(s *State)
 	// String names the device, e.g. "cuda: NVIDIA H100 80GB HBM3 (sm_90, weights in device memory)".
 	String() string
 	// Close releases the device. The model must stay open until then.

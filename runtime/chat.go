@@ -93,7 +93,10 @@ type ChatOptions struct {
 }
 
 // Chat is one conversation with a model: its state, and what a reset goes
-// back to. A Chat is used by one goroutine at a time.
+// back to. A Chat is used by one goroutine at a time. With a Backend on
+// Gen, the Chat keeps the device copy of its state and the host copy in
+// step where it needs to: Save and Reply sync, Reset, Load and SetStart
+// make the next step upload.
 type Chat struct {
 	Model *Model
 	Opt   ChatOptions
@@ -110,8 +113,13 @@ func (m *Model) NewChat(opt ChatOptions) *Chat {
 	return &Chat{Model: m, Opt: opt, Gen: m.NewGenerator(opt.Sampler), state: m.NewState(), start: m.NewState(), before: m.NewState()}
 }
 
-// State is the conversation's current state (owned by the Chat).
+// State is the conversation's current state (owned by the Chat). With a
+// Backend its floats are current only after Sync (its Tokens always are).
 func (c *Chat) State() *State { return c.state }
+
+// Sync brings the host copy of the state up to date from the Backend, if
+// any, for code that reads or copies State().
+func (c *Chat) Sync() error { return c.Gen.Sync(c.state) }
 
 // Logits are the model's output after the state's last token, or nil.
 func (c *Chat) Logits() []float32 { return c.logits }
@@ -124,6 +132,7 @@ func (c *Chat) SetStart(s *State, logits []float32) error {
 	}
 	c.start.CopyFrom(s)
 	c.state.CopyFrom(s)
+	c.Gen.Forget(c.state)
 	c.logits = append(c.logits[:0:0], logits...)
 	if logits == nil {
 		c.logits = nil
@@ -134,11 +143,17 @@ func (c *Chat) SetStart(s *State, logits []float32) error {
 // Reset returns to the start of the conversation.
 func (c *Chat) Reset() {
 	c.state.CopyFrom(c.start)
+	c.Gen.Forget(c.state)
 	c.logits = nil
 }
 
 // Save writes the current state (with its logits) to a state file.
-func (c *Chat) Save(path string) error { return SaveState(path, c.Model, c.state, c.logits) }
+func (c *Chat) Save(path string) error {
+	if err := c.Sync(); err != nil {
+		return err
+	}
+	return SaveState(path, c.Model, c.state, c.logits)
+}
 
 // Load replaces the current state with a state file's; Reset still goes
 // back to the start.
@@ -148,6 +163,7 @@ func (c *Chat) Load(path string) error {
 		return err
 	}
 	c.state.CopyFrom(s)
+	c.Gen.Forget(c.state)
 	c.logits = logits
 	return nil
 }
@@ -167,6 +183,10 @@ func (c *Chat) Reply(ctx context.Context, user string, emit func([]byte) error) 
 		prompt = SystemSegment(c.Opt.System) + prompt
 	}
 	ids := c.Model.Tokenizer.Encode([]byte(prompt))
+	// The copy that undoes a cancelled prompt is taken on the host.
+	if err := c.Sync(); err != nil {
+		return Stats{}, err
+	}
 	c.before.CopyFrom(c.state)
 	opt := GenerateOptions{
 		MaxTokens:    c.Opt.MaxTokens,
@@ -179,6 +199,7 @@ func (c *Chat) Reply(ctx context.Context, user string, emit func([]byte) error) 
 	if err == nil && st.StopReason == StopCancelled && c.state.Tokens < c.before.Tokens+int64(len(ids)) {
 		// Cancelled while reading the prompt: as if it was never sent.
 		c.state.CopyFrom(c.before)
+		c.Gen.Forget(c.state)
 		return st, nil
 	}
 	c.logits = c.Gen.Logits()

@@ -82,6 +82,24 @@ func (g *Generator) stepper() Stepper {
 	return g.Ctx
 }
 
+// Sync brings the host copy of s up to date from the Backend, for code
+// that reads, copies or saves it; without a Backend the host copy is always
+// current and Sync does nothing.
+func (g *Generator) Sync(s *State) error {
+	if g.Backend == nil {
+		return nil
+	}
+	return g.Backend.Sync(s)
+}
+
+// Forget tells the Backend, if any, that s was replaced on the host (see
+// Backend.Forget).
+func (g *Generator) Forget(s *State) {
+	if g.Backend != nil {
+		g.Backend.Forget(s)
+	}
+}
+
 // Logits are the model's raw output after the last token Feed or Generate
 // gave the state (nil before any). The slice belongs to the Generator's
 // Context: it changes with the next token fed.

@@ -75,13 +75,7 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 	chat := m.NewChat(runtime.ChatOptions{System: *system, Think: *think, Sampler: sopt, MaxTokens: *maxTokens,
 		Progress: newCountProgress(stderr, "reading prompt")})
 	chat.Gen.Backend = backend
-	// save writes --state-out; with a device its state is copied back first.
-	save := func() error {
-		if err := syncDeviceState(backend, chat.State()); err != nil {
-			return err
-		}
-		return stf.save(stderr, m, chat.State(), chat.Logits())
-	}
+	save := func() error { return stf.saveChat(stderr, chat) }
 	if *stf.in != "" {
 		s, logits, err := stf.load(m)
 		if err != nil {
@@ -160,7 +154,7 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 		}
 		quitArmed = false
 		if strings.HasPrefix(line, "/") {
-			quit, err := chatCommand(chat, backend, line, stderr)
+			quit, err := chatCommand(chat, line, stderr)
 			if err != nil {
 				fmt.Fprintf(stderr, "%s\n", oneLine(err.Error()))
 			}
@@ -171,11 +165,6 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 		}
 		if runtime.CleanChatText(line) == "" {
 			continue
-		}
-		// A reply cancelled while its prompt is read restores the state
-		// from a host copy: with a device, bring that copy up to date.
-		if err := syncDeviceState(backend, chat.State()); err != nil {
-			return err
 		}
 		if err := chatReply(chat, line, interactive, out, sigs); err != nil {
 			return err
@@ -221,9 +210,8 @@ func chatReply(chat *runtime.Chat, line string, interactive bool, out *bufio.Wri
 	return out.Flush()
 }
 
-// chatCommand runs a /command; quit reports /quit. backend is the device
-// the chat runs on (nil: the CPU).
-func chatCommand(chat *runtime.Chat, backend runtime.Backend, line string, stderr io.Writer) (quit bool, err error) {
+// chatCommand runs a /command; quit reports /quit.
+func chatCommand(chat *runtime.Chat, line string, stderr io.Writer) (quit bool, err error) {
 	name, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 	arg = strings.TrimSpace(arg)
 	needFile := func() error {
@@ -237,14 +225,10 @@ func chatCommand(chat *runtime.Chat, backend runtime.Backend, line string, stder
 		return true, nil
 	case "/reset":
 		chat.Reset()
-		forgetDeviceState(backend, chat.State())
 		fmt.Fprintln(stderr, "(conversation reset)")
 	case "/save":
 		if err := needFile(); err != nil {
 			return false, err
-		}
-		if err := syncDeviceState(backend, chat.State()); err != nil {
-			return false, fmt.Errorf("/save: %w", err)
 		}
 		if err := chat.Save(arg); err != nil {
 			return false, fmt.Errorf("/save: %w", err)
@@ -257,7 +241,6 @@ func chatCommand(chat *runtime.Chat, backend runtime.Backend, line string, stder
 		if err := chat.Load(arg); err != nil {
 			return false, fmt.Errorf("/load: %w", err)
 		}
-		forgetDeviceState(backend, chat.State())
 		fmt.Fprintf(stderr, "(loaded %s, %d tokens)\n", arg, chat.State().Tokens)
 	case "/help":
 		fmt.Fprintln(stderr, chatHelp)

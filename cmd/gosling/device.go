@@ -80,21 +80,3 @@ func (f deviceFlags) open(m *runtime.Model) (runtime.Backend, error) {
 	}
 	return b, nil
 }
-
-// syncDeviceState brings the host copy of s up to date from the back end
-// (nil: the CPU, whose state is always on the host).
-func syncDeviceState(b runtime.Backend, s *runtime.State) error {
-	if b == nil {
-		return nil
-	}
-	return b.Sync(s)
-}
-
-// forgetDeviceState tells a back end that s was replaced on the host in a
-// way its Tokens count may not show (a state file, a reset), so that its
-// next step uploads s.
-func forgetDeviceState(b runtime.Backend, s *runtime.State) {
-	if f, ok := b.(interface{ Forget(*runtime.State) }); ok {
-		f.Forget(s)
-	}
-}

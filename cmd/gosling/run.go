@@ -146,8 +146,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil && ctx.Err() == nil {
 		return err
 	}
-	if *stf.out != "" && backend != nil {
-		if err := backend.Sync(s); err != nil {
+	if *stf.out != "" {
+		if err := g.Sync(s); err != nil {
 			return err
 		}
 	}

@@ -38,6 +38,23 @@ func (f stateFlags) save(w io.Writer, m *runtime.Model, s *runtime.State, logits
 	if err := runtime.SaveState(*f.out, m, s, logits); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "saved the state after %d tokens to %s\n", s.Tokens, *f.out)
+	f.saved(w, s.Tokens)
 	return nil
+}
+
+// saveChat writes --state-out, if given, from the conversation (Chat.Save
+// brings a device's state to the host first), and says so on w.
+func (f stateFlags) saveChat(w io.Writer, chat *runtime.Chat) error {
+	if *f.out == "" {
+		return nil
+	}
+	if err := chat.Save(*f.out); err != nil {
+		return err
+	}
+	f.saved(w, chat.State().Tokens)
+	return nil
+}
+
+func (f stateFlags) saved(w io.Writer, tokens int64) {
+	fmt.Fprintf(w, "saved the state after %d tokens to %s\n", tokens, *f.out)
 }
