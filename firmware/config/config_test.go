@@ -9,6 +9,7 @@ import (
 
 	"github.com/gosling-edge/gosling/firmware/board"
 	"github.com/gosling-edge/gosling/firmware/config"
+	"github.com/gosling-edge/gosling/runtime"
 )
 
 func pi4(t *testing.T) board.Profile {
@@ -29,6 +30,19 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Serial.Device != "/dev/serial0" || c.Serial.Baud != 115200 || c.Queue.Busy != "queue" || c.Sampling.TopP != 0.3 {
 		t.Errorf("defaults: %+v", c)
+	}
+}
+
+// The default [sampling] is runtime.DefaultSampler written out (the file
+// keeps float64 so that 0.3 prints as 0.3): converted the way the agent
+// converts it, every field must match (and a field the runtime's default
+// gains shows up as a difference, since the conversion leaves it zero).
+func TestDefaultSamplingIsRuntimeDefault(t *testing.T) {
+	s := config.Default().Sampling
+	got := runtime.SamplerOptions{Temperature: float32(s.Temperature), TopP: float32(s.TopP), TopK: s.TopK,
+		Presence: float32(s.Presence), Frequency: float32(s.Frequency), Decay: float32(s.PenaltyDecay), Seed: s.Seed}
+	if got != runtime.DefaultSampler {
+		t.Errorf("config default sampling %+v, runtime.DefaultSampler %+v", got, runtime.DefaultSampler)
 	}
 }
 
