@@ -334,18 +334,22 @@ func TestSampleOddLogits(t *testing.T) {
 	s := NewSampler(4, DefaultSampler)
 	nan := float32(math.NaN())
 	inf := float32(math.Inf(1))
-	for _, logits := range [][]float32{
-		{nan, nan, nan, nan},
-		{float32(math.Inf(-1)), float32(math.Inf(-1)), float32(math.Inf(-1)), float32(math.Inf(-1))},
-		{0, inf, 1, 2},
-		{nan, 1, 3, 2},
+	ninf := float32(math.Inf(-1))
+	for _, c := range []struct {
+		logits []float32
+		want   int
+	}{
+		// No finite maximum: Argmax. Every NaN loses to what follows it,
+		// so all-NaN logits give the last id.
+		{[]float32{nan, nan, nan, nan}, 3},
+		{[]float32{ninf, ninf, ninf, ninf}, 0},
+		{[]float32{0, inf, 1, 2}, 1},
+		// A NaN logit has probability 0; top-p 0.3 keeps only the largest.
+		{[]float32{nan, 1, 3, 2}, 2},
 	} {
-		if got := s.Sample(logits); got < 0 || got >= 4 {
-			t.Errorf("%v: token %d", logits, got)
+		if got := s.Sample(c.logits); got != c.want {
+			t.Errorf("%v: token %d, want %d", c.logits, got, c.want)
 		}
-	}
-	if got := s.Sample([]float32{nan, 1, 3, 2}); got != 2 {
-		t.Errorf("a NaN logit: token %d, want 2", got)
 	}
 }
 

@@ -107,10 +107,22 @@ func TestStateFileOtherModel(t *testing.T) {
 			t.Errorf("%s: error %v, want ErrStateModel mentioning %q", filepath.Base(c.model), err, c.want)
 		}
 	}
-	fa, _ := m.Fingerprint()
-	fb, _ := m.Fingerprint()
-	if fa != fb {
-		t.Error("fingerprint changes between calls")
+	// The fingerprint is the file's, not the loaded Model's: the same file
+	// loaded again (hashed afresh) gives the same one, another model not.
+	fingerprint := func(m *runtime.Model) runtime.Fingerprint {
+		t.Helper()
+		f, err := m.Fingerprint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	fa := fingerprint(m)
+	if fb := fingerprint(load(t, synthModel(t, small, quant.TypeF16), 1)); fb != fa {
+		t.Error("the same model file loaded twice gives two fingerprints")
+	}
+	if fc := fingerprint(load(t, seededModel(t, small, quant.TypeF16, 8), 1)); fc == fa {
+		t.Error("another model (other weights, same shape) has the same fingerprint")
 	}
 }
 

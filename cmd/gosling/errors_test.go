@@ -96,6 +96,13 @@ func TestCheckpointWithDisallowedGlobal(t *testing.T) {
 // rewriteGGUF copies a GGUF file, letting edit change tensor dims.
 func rewriteGGUF(t *testing.T, src string, edit func(name string, dims []uint64) []uint64) string {
 	t.Helper()
+	return rewriteGGUFAdding(t, src, edit, "")
+}
+
+// rewriteGGUFAdding is rewriteGGUF that also adds a tensor named extra
+// (none for ""): a copy of the file's first tensor.
+func rewriteGGUFAdding(t *testing.T, src string, edit func(name string, dims []uint64) []uint64, extra string) string {
+	t.Helper()
 	g, err := quant.Open(src)
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +115,12 @@ func rewriteGGUF(t *testing.T, src string, edit func(name string, dims []uint64)
 	for i := range g.Tensors {
 		ti := &g.Tensors[i]
 		if err := w.AddTensorBytes(ti.Name, ti.Type, edit(ti.Name, ti.Dims), g.Bytes(ti)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if extra != "" {
+		first := &g.Tensors[0]
+		if err := w.AddTensorBytes(extra, first.Type, first.Dims, g.Bytes(first)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -128,9 +141,13 @@ func TestWrongShapeTensor(t *testing.T) {
 		return dims
 	})
 	wantFailure(t, []string{"logits", "-m", bad, "--tokens", "1", "--out", os.DevNull}, "blk.1.time_mix_key.weight", "shape")
+	// The rewrite itself keeps a model loadable: the failures here are the
+	// edits'.
+	same := func(_ string, dims []uint64) []uint64 { return dims }
+	mustRun(t, "logits", "-m", rewriteGGUF(t, model, same), "--tokens", "1", "--out", os.DevNull)
 	// An unknown tensor (a model variant) is refused, not ignored.
-	good := rewriteGGUF(t, model, func(_ string, dims []uint64) []uint64 { return dims })
-	mustRun(t, "logits", "-m", good, "--tokens", "1", "--out", os.DevNull)
+	extra := rewriteGGUFAdding(t, model, same, "blk.0.time_mix_extra.weight")
+	wantFailure(t, []string{"logits", "-m", extra, "--tokens", "1", "--out", os.DevNull}, "blk.0.time_mix_extra.weight", "not part of the RWKV-7 layout")
 }
 
 func TestBadTokens(t *testing.T) {

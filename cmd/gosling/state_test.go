@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
 	"strings"
 	"testing"
+
+	"github.com/gosling-edge/gosling/runtime"
 )
 
 // smallModel writes a small random model (L2 D128, the first 999 World
@@ -118,8 +121,16 @@ func TestRunContinuesFromStateFile(t *testing.T) {
 	// A prompt is read after the saved state.
 	fromLogits := filepath.Join(t.TempDir(), "logits.state")
 	mustRun(t, "logits", "-m", model, "--tokens", "5,6", "--out", os.DevNull, "--state-out", fromLogits)
-	if out := mustRun(t, "run", "-m", model, "--max-tokens", "3", "--state-in", fromLogits, "and then"); out == "" {
-		t.Error("no output continuing a state with a prompt")
+	m, err := runtime.Load(model, runtime.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	promptTokens := len(m.Tokenizer.Encode([]byte("and then")))
+	m.Close()
+	code, out, errs := gosling(t, "run", "-m", model, "--max-tokens", "3", "--seed", "1", "--stats", "--state-in", fromLogits, "and then")
+	if code != 0 || strings.TrimSuffix(out, "\n") == "" ||
+		!strings.Contains(errs, fmt.Sprintf("prompt: %d tokens", promptTokens)) || !strings.Contains(errs, "generated: 3 tokens") {
+		t.Errorf("continuing a state with a prompt of %d tokens: exit %d, output %q, stats %q", promptTokens, code, out, errs)
 	}
 	wantFailure(t, []string{"run", "-m", model, "--state-in", filepath.Join(t.TempDir(), "missing.state")}, "missing.state")
 }

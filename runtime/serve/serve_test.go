@@ -308,7 +308,9 @@ func TestSecondTurnReusesState(t *testing.T) {
 	if fresh.Usage.PromptTokensDetails.CachedTokens != 0 {
 		t.Fatalf("fresh server reused %d tokens", fresh.Usage.PromptTokensDetails.CachedTokens)
 	}
-	t.Logf("turn 2 reply %q; from a fresh server %q", r2.Choices[0].Message.Content, fresh.Choices[0].Message.Content)
+	if got, want := r2.Choices[0].Message.Content, fresh.Choices[0].Message.Content; got != want {
+		t.Errorf("turn 2 reply %q from the reused state; a fresh server given the whole history replies %q", got, want)
+	}
 }
 
 // A prompt served whole from the cache whose reply ends at once (end of
