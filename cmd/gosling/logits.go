@@ -69,13 +69,15 @@ func runLogits(args []string, stdout, stderr io.Writer) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	c := m.NewContext()
 	var logits []float32
+	row := make([]byte, 0, 4*m.Vocab) // one row's bytes, reused for every token
 	for _, id := range ids {
 		logits, err = c.Forward(s, id)
 		if err != nil {
 			f.Close()
 			return err
 		}
-		if err := writeF32(w, logits); err != nil {
+		row = appendF32(row[:0], logits)
+		if _, err := w.Write(row); err != nil {
 			f.Close()
 			return err
 		}
@@ -110,13 +112,12 @@ func runLogits(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func writeF32(w io.Writer, v []float32) error {
-	buf := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
+// appendF32 appends v to buf as little-endian float32.
+func appendF32(buf []byte, v []float32) []byte {
+	for _, x := range v {
+		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
 	}
-	_, err := w.Write(buf)
-	return err
+	return buf
 }
 
 func writeF32File(path string, v []float32) error {
@@ -124,7 +125,7 @@ func writeF32File(path string, v []float32) error {
 	if err != nil {
 		return err
 	}
-	if err := writeF32(f, v); err != nil {
+	if _, err := f.Write(appendF32(nil, v)); err != nil {
 		f.Close()
 		return err
 	}
