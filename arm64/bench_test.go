@@ -47,7 +47,6 @@ func randHalves(r *rand.Rand, n int) []uint16 {
 func benchCases(shapes []benchShape, T int) []benchCase {
 	var cases []benchCase
 	for _, s := range shapes {
-		s := s
 		nb := s.cols / QK
 		n := s.rows * s.cols * T
 		half := func(r *rand.Rand) func() uint16 { return func() uint16 { return randHalf(r, 5, 12) } }

@@ -12,6 +12,3 @@ var f16ToF32 = func() *[1 << 16]float32 {
 	}
 	return &t
 }()
-
-// F16ToF32 returns the float32 value of the half-precision bits h.
-func F16ToF32(h uint16) float32 { return f16ToF32[h] }

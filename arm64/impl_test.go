@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"testing"
 )
 
@@ -93,8 +92,6 @@ func randF32(r *rand.Rand, n int, scale float64) []float32 {
 // qemuCPU is the CPU model qemu-user emulates ("" when not under qemu or
 // not set); qemu passes its environment to the guest.
 func qemuCPU() string { return os.Getenv("QEMU_CPU") }
-
-func isArm64() bool { return runtime.GOARCH == "arm64" }
 
 // wkvDecay draws per-channel decays w = exp(−0.606531·sigmoid(z)) as the
 // model computes them: in (0.54, 1).

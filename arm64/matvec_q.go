@@ -1,15 +1,26 @@
 package arm64
 
-import "math"
+import (
+	"math"
 
-// Block sizes of the ggml quantized formats (the layout is defined in
-// package quant; the kernels only read it).
-const (
-	QK         = 32     // values per block
-	BlockQ8_0  = 2 + QK // fp16 scale + 32 × int8
-	BlockQ4_0  = 2 + QK/2
-	q4ZeroBias = 8 // Q4_0 stores q+8 in a nibble
+	"github.com/gosling-edge/gosling/quant"
 )
+
+// Block sizes of the ggml quantized formats: the layouts are defined in
+// package quant; the kernels only read them.
+const (
+	QK         = quant.QK             // values per block
+	BlockQ8_0  = quant.BlockQ8_0Bytes // fp16 scale + 32 × int8
+	BlockQ4_0  = quant.BlockQ4_0Bytes // fp16 scale + 32 nibbles
+	q4ZeroBias = 8                    // Q4_0 stores q+8 in a nibble
+)
+
+// q4CorrMax is the most blocks per row the corrected Q4_0 kernels of the
+// arm64 build take: their table of 8·Σx per block lives on the wrapper's
+// stack (2 KiB; rows up to 16384 columns, the FFN of a 7B model). Wider
+// rows run the kernels that unpack nibbles to signed values. It is defined
+// here, in every build, so that the tests cover widths around it everywhere.
+const q4CorrMax = 512
 
 // QuantizeQ8 quantizes the activation vector x (len(x) a multiple of QK) to
 // blocks of QK int8 values q with one float32 scale d per block, the way
@@ -39,11 +50,10 @@ func quantizeQ8Generic(q []int8, d []float32, x []float32) {
 		// A block whose max is below ~4e-37 has a subnormal d and an
 		// infinite 1/d; its codes are all 0 (its contribution is far below
 		// float32 resolution anyway) rather than x·Inf, whose conversion to
-		// int8 differs between architectures.
-		var id float32
-		if db != 0 {
-			id = 1 / db
-		}
+		// int8 differs between architectures. An all-zero block (d = 0,
+		// 1/d = +Inf) takes the same path. d is never NaN: NaN inputs never
+		// pass a > amax.
+		id := 1 / db
 		if math.IsInf(float64(id), 0) {
 			id = 0
 		}

@@ -60,12 +60,6 @@ func matVecQ4_0V80C(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd 
 //go:noescape
 func q8BlockSums8(xq *int8, nb int, corr *int32)
 
-// q4CorrMax is the most blocks per row the corrected Q4_0 kernels take:
-// their table of 8·Σx per block lives on the wrapper's stack (2 KiB; rows
-// up to 16384 columns, the FFN of a 7B model). Wider rows run the kernels
-// that unpack nibbles to signed values.
-const q4CorrMax = 512
-
 func matVecQ4_0NEONDot(out []float32, w []byte, xq []int8, xd []float32) {
 	nb, ok := quantArgsOK(out, w, xq, xd, BlockQ4_0)
 	switch {

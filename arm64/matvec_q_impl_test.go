@@ -278,7 +278,7 @@ func ExampleImplementations() {
 func TestMatVecQ4_0WideRows(t *testing.T) {
 	forEachImpl(t, KernelMatVecQ4_0, func(t *testing.T, impl string) {
 		r := implRand(14)
-		for _, nb := range []int{q4CorrWide - 1, q4CorrWide, q4CorrWide + 1} {
+		for _, nb := range []int{q4CorrMax - 1, q4CorrMax, q4CorrMax + 1} {
 			for _, rows := range []int{1, 9} {
 				w := qWeights(r, true, rows, nb, func() uint16 { return randHalf(r, 5, 12) })
 				xq, xd := quantizedActs(1)(r, nb)
@@ -297,7 +297,3 @@ func TestMatVecQ4_0WideRows(t *testing.T) {
 		}
 	})
 }
-
-// q4CorrWide is the table size of the corrected Q4_0 kernels (512 on
-// arm64; the test uses the same widths everywhere).
-const q4CorrWide = 512

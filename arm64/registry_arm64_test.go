@@ -68,9 +68,3 @@ func TestSelectionMatchesQEMUCPU(t *testing.T) {
 	}
 	t.Logf("QEMU_CPU=%s: %s uses %s, path %s", qemuCPU(), KernelMatVecQ8_0, Current(KernelMatVecQ8_0), Path())
 }
-
-func TestQ4CorrWidthInSync(t *testing.T) {
-	if q4CorrMax != q4CorrWide {
-		t.Fatalf("q4CorrMax %d, tests assume %d", q4CorrMax, q4CorrWide)
-	}
-}
