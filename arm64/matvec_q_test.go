@@ -363,13 +363,13 @@ func TestQuantizeQ8Generic(t *testing.T) {
 		}
 	})
 
-	// Scales stop at 1e-36: below max|x| ≈ 3.7e-37 the float32 1/d
-	// overflows to +Inf, x·id is ±Inf or NaN, and Go's float→int8
-	// conversion of those is implementation-defined (amd64 gives 0, arm64
-	// gives −1 for +Inf), so the codes are meaningless there; d·q stays
-	// negligible either way.
+	// Below max|x| ≈ 3.7e-37 the float32 1/d overflows to +Inf; x·Inf
+	// would be ±Inf or NaN, whose conversion to int8 Go leaves
+	// implementation-defined, so the quantizer writes all-zero codes there
+	// instead (d·q is far below float32 resolution either way). Scale 1e-38
+	// keeps 1/d finite with a subnormal d; 1e-40 overflows it.
 	r := rand.New(rand.NewPCG(15, 16))
-	for _, scale := range []float64{1e-36, 1e-20, 1e-6, 1, 1e6, 1e20, 1e36} {
+	for _, scale := range []float64{1e-40, 1e-38, 1e-36, 1e-20, 1e-6, 1, 1e6, 1e20, 1e36} {
 		for _, nb := range []int{1, 3, 7} {
 			x := make([]float32, nb*QK)
 			for i := range x {
@@ -385,7 +385,9 @@ func TestQuantizeQ8Generic(t *testing.T) {
 			for i := range dbuf {
 				dbuf[i] = mvqSentinel
 			}
-			quantizeQ8Generic(qbuf[:nb*QK:nb*QK], dbuf[:nb:nb], x)
+			// Slices with room behind them (cap > len), so that a write past
+			// the length lands on a sentinel instead of panicking.
+			quantizeQ8Generic(qbuf[:nb*QK], dbuf[:nb], x)
 			for i := nb * QK; i < len(qbuf); i++ {
 				if qbuf[i] != 99 {
 					t.Fatalf("scale %g nb %d: code written at %d, beyond %d", scale, nb, i, nb*QK)
@@ -405,10 +407,17 @@ func TestQuantizeQ8Generic(t *testing.T) {
 					t.Fatalf("scale %g block %d: d = %g, want %g", scale, b, dbuf[b], amax/127)
 				}
 				d := float64(dbuf[b])
+				idInf := math.IsInf(float64(1/dbuf[b]), 0)
 				for j := b * QK; j < (b+1)*QK; j++ {
 					q := float64(qbuf[j])
 					if q < -127 || q > 127 {
 						t.Fatalf("scale %g: code %v out of range", scale, q)
+					}
+					if idInf {
+						if q != 0 {
+							t.Fatalf("scale %g block %d: 1/d overflows, yet code %v at %d", scale, b, q, j)
+						}
+						continue
 					}
 					if e := math.Abs(float64(x[j])/d - q); e > 0.5+1e-4 {
 						t.Fatalf("scale %g: x = %g, d = %g: code %v is %g from x/d", scale, x[j], d, q, e)
