@@ -25,41 +25,49 @@ type matMulTile func(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *i
 
 // matMulQuantDot runs a quantized product with the SDOT tiles t8, t4 and
 // the matvec kernel mv for the rest. The shapes are checked by
-// matMulShape (panics like the generic twin).
+// matMulShape and the scales as the generic twin checks them, so it panics
+// where the twin does (even with no rows to compute).
 func matMulQuantDot(kernel string, out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int,
 	rowLen func(int) int, blockBytes int, t8, t4 matMulTile, mv func(out []float32, w []byte, xq []int8, xd []float32)) {
 	cols, rows := matMulShape(kernel, len(out), ldOut, len(w), len(xq), T, rowLen)
 	nb := cols / QK
+	_ = xd[T*nb-1]
 	if rows == 0 {
 		return
 	}
-	_ = xd[T*nb-1]
 	rb := nb * blockBytes
 	rows4 := rows &^ 3
-	t := 0
+	tiled := 0
 	if rows4 > 0 {
-		if n8 := T / 8; n8 > 0 {
-			t8(&out[0], ldOut, &w[0], rows4, rb, &xq[0], &xd[0], nb, n8)
-			t = n8 * 8
-		}
-		if T-t >= 4 {
-			t4(&out[t*ldOut], ldOut, &w[0], rows4, rb, &xq[t*cols], &xd[t*nb], nb, 1)
-			t += 4
-		}
+		tiled = tileTokens(T,
+			func(tok, n int) { t8(&out[tok*ldOut], ldOut, &w[0], rows4, rb, &xq[tok*cols], &xd[tok*nb], nb, n) },
+			func(tok, n int) { t4(&out[tok*ldOut], ldOut, &w[0], rows4, rb, &xq[tok*cols], &xd[tok*nb], nb, n) })
 	}
 	// Tokens left over for all rows, then rows left over for the tiled tokens.
-	for ; t < T; t++ {
+	for t := tiled; t < T; t++ {
 		mv(out[t*ldOut:t*ldOut+rows], w[:rows*rb], xq[t*cols:(t+1)*cols], xd[t*nb:(t+1)*nb])
 	}
 	if rows4 < rows {
-		tiled := T / 4 * 4
-		if rows4 == 0 {
-			tiled = 0
-		}
-		for t := 0; t < tiled; t++ {
+		for t := range tiled {
 			mv(out[t*ldOut+rows4:t*ldOut+rows], w[rows4*rb:rows*rb], xq[t*cols:(t+1)*cols], xd[t*nb:(t+1)*nb])
 		}
 	}
+}
+
+// tileTokens covers tokens [0, T/4·4) with the assembly tiles: tile8 once
+// from token 0 with T/8 tiles of 8 tokens, then tile4 with one tile of 4
+// if 4 tokens remain. It returns the number of tokens covered.
+func tileTokens(T int, tile8, tile4 func(tok, tiles int)) int {
+	t := 0
+	if n8 := T / 8; n8 > 0 {
+		tile8(0, n8)
+		t = n8 * 8
+	}
+	if T-t >= 4 {
+		tile4(t, 1)
+		t += 4
+	}
+	return t
 }
 
 func matMulQ8_0NEONDot(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int) {
@@ -88,14 +96,30 @@ func matMulByRows(rows, rowBytes, T int, mv func(lo, hi, t int)) {
 func matMulQ8_0NEON(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int) {
 	cols, rows := matMulShape(KernelMatMulQ8_0, len(out), ldOut, len(w), len(xq), T, q8RowLen)
 	nb, rb := cols/QK, cols/QK*BlockQ8_0
+	_ = xd[T*nb-1]
+	if rows == 0 {
+		return
+	}
+	// The v8.0 kernel cannot take −128 (see matVecQ8_0NEON). One scan of
+	// all the tokens here replaces the matvec wrapper's scan of each token
+	// for every row block; a token is scanned on its own only when some
+	// token holds a −128, which QuantizeQ8 never writes. Each token then
+	// gets what matVecQ8_0NEON gives it.
+	anyMin := hasInt8Min(&xq[0], T*cols)
 	matMulByRows(rows, rb, T, func(lo, hi, t int) {
-		matVecQ8_0NEON(out[t*ldOut+lo:t*ldOut+hi], w[lo*rb:hi*rb], xq[t*cols:(t+1)*cols], xd[t*nb:(t+1)*nb])
+		o, x, d := out[t*ldOut+lo:t*ldOut+hi], xq[t*cols:(t+1)*cols], xd[t*nb:(t+1)*nb]
+		if anyMin && hasInt8Min(&x[0], cols) {
+			matVecQ8_0Generic(o, w[lo*rb:hi*rb], x, d)
+			return
+		}
+		matVecQ8_0V80(&o[0], hi-lo, &w[lo*rb], rb, &x[0], &d[0], nb)
 	})
 }
 
 func matMulQ4_0NEON(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int) {
 	cols, rows := matMulShape(KernelMatMulQ4_0, len(out), ldOut, len(w), len(xq), T, q4RowLen)
 	nb, rb := cols/QK, cols/QK*BlockQ4_0
+	_ = xd[T*nb-1]
 	matMulByRows(rows, rb, T, func(lo, hi, t int) {
 		matVecQ4_0NEON(out[t*ldOut+lo:t*ldOut+hi], w[lo*rb:hi*rb], xq[t*cols:(t+1)*cols], xd[t*nb:(t+1)*nb])
 	})
@@ -122,15 +146,9 @@ func matMulFloatTiles(rows, cols, T, ldOut int, tile8, tile4 func(outOff, xOff, 
 	if rows2 == 0 || cols%16 != 0 || T < 4 {
 		return 0, 0
 	}
-	t := 0
-	if n8 := T / 8; n8 > 0 {
-		tile8(0, 0, rows2, n8)
-		t = n8 * 8
-	}
-	if T-t >= 4 {
-		tile4(t*ldOut, t*cols, rows2, 1)
-		t += 4
-	}
+	t := tileTokens(T,
+		func(tok, n int) { tile8(tok*ldOut, tok*cols, rows2, n) },
+		func(tok, n int) { tile4(tok*ldOut, tok*cols, rows2, n) })
 	return rows2, t
 }
 
