@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -22,6 +23,50 @@ type SamplerOptions struct {
 
 // DefaultSampler is the official chat setting (ChatRWKV API_DEMO_CHAT.py).
 var DefaultSampler = SamplerOptions{Temperature: 1.0, TopP: 0.3, Presence: 0.5, Frequency: 0.5, Decay: 0.996}
+
+// CompletionSampler is the setting for plain continuation (gosling run,
+// the server's /v1/completions): the nucleus of the official generate
+// example, without penalties (OpenAI's defaults are 0 too).
+var CompletionSampler = SamplerOptions{Temperature: 1.0, TopP: 0.85, Decay: 0.996}
+
+// SamplerOptionError is what Validate returns: the option (a field name
+// of SamplerOptions), its value and the range it must be in, so that a
+// caller can name the option its own way (a flag, a request field).
+type SamplerOptionError struct {
+	Option string // "Temperature", "TopP", "TopK", "Presence", "Frequency" or "Decay"
+	Value  string
+	Want   string // e.g. "0..1"
+}
+
+func (e *SamplerOptionError) Error() string {
+	return fmt.Sprintf("sampler option %s = %s: want %s", e.Option, e.Value, e.Want)
+}
+
+// Validate reports the first option outside the range the sampler takes:
+// temperature 0..100, top-p 0..1, top-k ≥ 0, presence and frequency
+// penalties -100..100, decay 0..1 (NaN is in no range). The error is a
+// *SamplerOptionError.
+func (o SamplerOptions) Validate() error {
+	for _, c := range []struct {
+		name   string
+		v      float32
+		lo, hi float32
+	}{
+		{"Temperature", o.Temperature, 0, 100},
+		{"TopP", o.TopP, 0, 1},
+		{"Presence", o.Presence, -100, 100},
+		{"Frequency", o.Frequency, -100, 100},
+		{"Decay", o.Decay, 0, 1},
+	} {
+		if !(c.v >= c.lo && c.v <= c.hi) { // NaN fails both
+			return &SamplerOptionError{Option: c.name, Value: fmt.Sprint(c.v), Want: fmt.Sprintf("%v..%v", c.lo, c.hi)}
+		}
+	}
+	if o.TopK < 0 {
+		return &SamplerOptionError{Option: "TopK", Value: fmt.Sprint(o.TopK), Want: "≥ 0"}
+	}
+	return nil
+}
 
 // Sampler draws tokens from logits and keeps the penalty history of one
 // generation. Its buffers are allocated once; Sample allocates nothing.

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -326,6 +327,35 @@ func TestGenerateWeights(t *testing.T) {
 	} {
 		if got := GenerateWeights([]byte(tok)); got != want {
 			t.Errorf("%q: weight %v, want %v", tok, got, want)
+		}
+	}
+}
+
+func TestValidateSamplerOptions(t *testing.T) {
+	for _, o := range []SamplerOptions{DefaultSampler, CompletionSampler, {}, {Temperature: 100, TopP: 1, TopK: 5, Presence: -100, Frequency: 100, Decay: 1}} {
+		if err := o.Validate(); err != nil {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+	nan := float32(math.NaN())
+	for _, c := range []struct {
+		o      SamplerOptions
+		option string
+	}{
+		{SamplerOptions{Temperature: -0.1}, "Temperature"},
+		{SamplerOptions{Temperature: 101}, "Temperature"},
+		{SamplerOptions{Temperature: nan}, "Temperature"},
+		{SamplerOptions{TopP: 1.5}, "TopP"},
+		{SamplerOptions{TopP: -1}, "TopP"},
+		{SamplerOptions{TopK: -1}, "TopK"},
+		{SamplerOptions{Presence: 101}, "Presence"},
+		{SamplerOptions{Frequency: -101}, "Frequency"},
+		{SamplerOptions{Frequency: nan}, "Frequency"},
+		{SamplerOptions{Decay: 1.01}, "Decay"},
+	} {
+		var e *SamplerOptionError
+		if err := c.o.Validate(); !errors.As(err, &e) || e.Option != c.option {
+			t.Errorf("%+v: error %v, want one about %s", c.o, err, c.option)
 		}
 	}
 }

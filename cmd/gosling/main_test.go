@@ -59,6 +59,26 @@ func TestUsage(t *testing.T) {
 	wantFailure(t, []string{"convert", "a.pth"}, "-o")
 }
 
+// Sampler flags out of range are usage errors naming the flag, before any
+// model is read.
+func TestSamplerFlagRanges(t *testing.T) {
+	for _, c := range []struct{ flag, value string }{
+		{"--temp", "-1"}, {"--temp", "NaN"}, {"--top-p", "1.5"}, {"--top-k", "-1"},
+		{"--presence", "200"}, {"--frequency", "-200"}, {"--penalty-decay", "2"},
+	} {
+		for _, cmd := range []string{"run", "chat"} {
+			args := []string{cmd, "-m", "missing.gguf", c.flag, c.value}
+			if cmd == "run" {
+				args = append(args, "hello")
+			}
+			code, _, errs := gosling(t, args...)
+			if code != 2 || !strings.Contains(errs, c.flag+" "+c.value+": want") || strings.Contains(errs, "missing.gguf") {
+				t.Errorf("gosling %s: exit %d, %q; want a usage error about %s", strings.Join(args, " "), code, errs, c.flag)
+			}
+		}
+	}
+}
+
 func TestParseArgsInterleaved(t *testing.T) {
 	fs := newFlags("x", "", &bytes.Buffer{})
 	o := fs.String("o", "", "")

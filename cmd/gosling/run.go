@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -49,22 +50,21 @@ func (f samplerFlags) options() (runtime.SamplerOptions, error) {
 	if !seeded {
 		o.Seed = rand.Uint64()
 	}
-	switch {
-	case o.Temperature < 0:
-		return o, usagef("--temp %v: want ≥ 0", *f.temp)
-	case o.TopP < 0 || o.TopP > 1:
-		return o, usagef("--top-p %v: want 0..1", *f.topP)
-	case o.TopK < 0:
-		return o, usagef("--top-k %d: want ≥ 0", o.TopK)
-	case o.Decay < 0 || o.Decay > 1:
-		return o, usagef("--penalty-decay %v: want 0..1", *f.decay)
+	if err := o.Validate(); err != nil {
+		if e := (*runtime.SamplerOptionError)(nil); errors.As(err, &e) {
+			return o, usagef("%s %s: want %s", samplerFlagNames[e.Option], e.Value, e.Want)
+		}
+		return o, err
 	}
 	return o, nil
 }
 
-// runDefaults: plain continuation samples like the official generate
-// example, without penalties.
-var runDefaults = runtime.SamplerOptions{Temperature: 1.0, TopP: 0.85, Decay: 0.996}
+// samplerFlagNames are the flags of the sampler options, by the option's
+// name in runtime.SamplerOptionError.
+var samplerFlagNames = map[string]string{
+	"Temperature": "--temp", "TopP": "--top-p", "TopK": "--top-k",
+	"Presence": "--presence", "Frequency": "--frequency", "Decay": "--penalty-decay",
+}
 
 func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run [-m MODEL] [flags] PROMPT...",
@@ -75,7 +75,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 			"it, and with no PROMPT generation continues from the logits the file carries\n"+
 			"(files saved by run, chat and logits do).", stderr)
 	mf := addModelFlags(fs.FlagSet)
-	sf := addSamplerFlags(fs.FlagSet, runDefaults)
+	sf := addSamplerFlags(fs.FlagSet, runtime.CompletionSampler)
 	stf := addStateFlags(fs.FlagSet)
 	maxTokens := fs.Int("max-tokens", 200, "stop after this many tokens (0 = until end of text)")
 	var stops stringList

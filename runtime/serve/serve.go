@@ -266,32 +266,25 @@ func (s *Server) params(p *samplingParams, def runtime.SamplerOptions, maxTokens
 		}
 		opt.MaxTokens = *p.MaxTokens
 	}
-	finite := func(name string, v *float32, lo, hi float32, dst *float32) error {
-		if v == nil {
-			return nil
-		}
-		if math.IsNaN(float64(*v)) || *v < lo || *v > hi {
-			return fmt.Errorf("%s = %v: want %v..%v", name, *v, lo, hi)
-		}
-		*dst = *v
-		return nil
-	}
-	for _, err := range []error{
-		finite("temperature", p.Temperature, 0, 100, &o.Temperature),
-		finite("top_p", p.TopP, 0, 1, &o.TopP),
-		finite("presence_penalty", p.PresencePenalty, -100, 100, &o.Presence),
-		finite("frequency_penalty", p.FrequencyPenalty, -100, 100, &o.Frequency),
-		finite("penalty_decay", p.PenaltyDecay, 0, 1, &o.Decay),
+	for _, f := range []struct {
+		v   *float32
+		dst *float32
+	}{
+		{p.Temperature, &o.Temperature}, {p.TopP, &o.TopP}, {p.PresencePenalty, &o.Presence},
+		{p.FrequencyPenalty, &o.Frequency}, {p.PenaltyDecay, &o.Decay},
 	} {
-		if err != nil {
-			return opt, err
+		if f.v != nil {
+			*f.dst = *f.v
 		}
 	}
 	if p.TopK != nil {
-		if *p.TopK < 0 {
-			return opt, fmt.Errorf("top_k = %d: want ≥ 0", *p.TopK)
-		}
 		o.TopK = *p.TopK
+	}
+	if err := o.Validate(); err != nil {
+		if e := (*runtime.SamplerOptionError)(nil); errors.As(err, &e) {
+			return opt, fmt.Errorf("%s = %s: want %s", samplerFields[e.Option], e.Value, e.Want)
+		}
+		return opt, err
 	}
 	for _, stop := range p.Stop {
 		if stop != "" {
@@ -314,9 +307,12 @@ func (s *Server) params(p *samplingParams, def runtime.SamplerOptions, maxTokens
 	return opt, nil
 }
 
-// completionDefaults are those of `gosling run`: the official generate's
-// nucleus, no penalties (OpenAI's defaults are 0 too).
-var completionDefaults = runtime.SamplerOptions{Temperature: 1, TopP: 0.85, Decay: 0.996}
+// samplerFields are the request fields of the sampler options, by the
+// option's name in runtime.SamplerOptionError.
+var samplerFields = map[string]string{
+	"Temperature": "temperature", "TopP": "top_p", "TopK": "top_k",
+	"Presence": "presence_penalty", "Frequency": "frequency_penalty", "Decay": "penalty_decay",
+}
 
 func (s *Server) handleCompletion(w http.ResponseWriter, r *http.Request) {
 	var req completionRequest
@@ -327,7 +323,7 @@ func (s *Server) handleCompletion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "prompt: missing or empty")
 		return
 	}
-	opt, err := s.params(&req.samplingParams, completionDefaults, 16)
+	opt, err := s.params(&req.samplingParams, runtime.CompletionSampler, 16)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
 		return

@@ -182,6 +182,13 @@ func TestCompletion(t *testing.T) {
 			t.Errorf("%v: %d %s", bad, code, body)
 		}
 	}
+	// A sampler option out of range is named as the request names it.
+	for field, v := range map[string]any{"temperature": -1, "top_p": 1.5, "top_k": -1, "presence_penalty": 101, "frequency_penalty": -101, "penalty_decay": 2} {
+		code, body := post(t, url, "/v1/completions", map[string]any{"prompt": "x", field: v})
+		if e := decode(t, body).Error; code != 400 || e == nil || !strings.HasPrefix(e.Message, fmt.Sprintf("%s = %v: want ", field, v)) {
+			t.Errorf("%s = %v: %d %s", field, v, code, body)
+		}
+	}
 }
 
 // readEvents reads a server-sent event stream to its end.
