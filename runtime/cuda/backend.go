@@ -400,12 +400,9 @@ func packedRowBytes(mat *runtime.Matrix) int {
 // file's layout. dst is reused when large enough.
 func packQuant(dst []byte, mat *runtime.Matrix) []byte {
 	src := mat.Data()
-	blockBytes := 34
-	if mat.Type == quant.TypeQ4_0 {
-		blockBytes = 18
-	}
+	blockBytes := mat.Type.BlockBytes()
 	quantBytes := blockBytes - 2
-	nb := mat.Cols / 32
+	nb := mat.Cols / quant.QK
 	qRow := nb * quantBytes
 	if cap(dst) < len(src) {
 		dst = make([]byte, len(src))
