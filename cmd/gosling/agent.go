@@ -150,16 +150,9 @@ func serveAgent(cfg *config.Config, profile board.Profile, stdout io.Writer, log
 	if threads == 0 {
 		threads = goruntime.GOMAXPROCS(0)
 	}
-	var m *runtime.Model
-	name := cfg.Model.Path
-	if name == "" {
-		if demoModel == nil {
-			return errors.New("model.path: missing, and this binary was built without the demo model")
-		}
-		name = "built-in demo model"
-		m, err = runtime.LoadImage(demoModel, name, runtime.Options{Threads: threads})
-	} else {
-		m, err = runtime.Load(cfg.Model.Path, runtime.Options{Threads: threads})
+	m, name, err := loadModel(cfg.Model.Path, threads)
+	if errors.Is(err, errNoDemoModel) {
+		return fmt.Errorf("model.path: missing, and %w", err)
 	}
 	if err != nil {
 		return fmt.Errorf("model.path: %w", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gosling-edge/gosling/runtime"
 	"github.com/gosling-edge/gosling/runtime/cuda"
+	"github.com/gosling-edge/gosling/tools/bench"
 )
 
 // Two commands that exist only in cuda builds: the GPU-versus-CPU check and
@@ -245,9 +246,7 @@ func runCudaBench(args []string, stdout, stderr io.Writer) error {
 	defer b.Close()
 	openTime := time.Since(t0)
 
-	// Bytes one decode step reads: every matrix but the embedding, of which
-	// it reads one row.
-	perToken := m.WeightBytes() - int64(m.Emb.Bytes()) + int64(m.Emb.RowBytes)
+	perToken := bench.BytesPerToken(m)
 	ids := testTokens(max(*decode, *prompt), min(m.Vocab, m.Tokenizer.Size()), 7)
 
 	s := m.NewState()
