@@ -330,9 +330,10 @@ func (s *Server) handleCompletion(w http.ResponseWriter, r *http.Request) {
 	}
 	opt.Weights = runtime.GenerateWeights
 	j := &job{tokens: s.m.Tokenizer.Encode([]byte(req.Prompt.text)), opt: opt, seed: req.Seed}
-	id := newID("cmpl-")
+	// Every chunk of a streamed response carries the same id and created.
+	id, created := newID("cmpl-"), time.Now().Unix()
 	chunk := func(text string, finish *string, u *usage) completionResponse {
-		return completionResponse{ID: id, Object: "text_completion", Created: time.Now().Unix(), Model: s.opt.Name,
+		return completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.opt.Name,
 			Choices: []completionChoice{{Text: text, FinishReason: finish}}, Usage: u}
 	}
 	s.serveJob(w, r, j, req.samplingParams, "/v1/completions", nil,
@@ -369,13 +370,13 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	opt.Stop = append([][]byte{[]byte(runtime.EndOfTurn)}, opt.Stop...)
 	opt.BanEndOfText = true
 	j := &job{chat: true, tokens: tokens, opt: opt, seed: req.Seed}
-	id := newID("chatcmpl-")
+	id, created := newID("chatcmpl-"), time.Now().Unix()
 	chunk := func(delta *chatDelta, msg *chatMessage, finish *string, u *usage) chatResponse {
 		obj := "chat.completion"
 		if req.Stream {
 			obj = "chat.completion.chunk"
 		}
-		return chatResponse{ID: id, Object: obj, Created: time.Now().Unix(), Model: s.opt.Name,
+		return chatResponse{ID: id, Object: obj, Created: created, Model: s.opt.Name,
 			Choices: []chatChoice{{Delta: delta, Message: msg, FinishReason: finish}}, Usage: u}
 	}
 	started := false // the first piece loses the model's leading space
@@ -461,15 +462,7 @@ func (s *Server) serveJob(w http.ResponseWriter, r *http.Request, j *job, p samp
 		s.finish(route, nil, err, t0)
 		return
 	}
-	released := false
-	release = func(free func()) func() {
-		return func() {
-			if !released {
-				released = true
-				free()
-			}
-		}
-	}(release)
+	release = sync.OnceFunc(release) // called early below, and deferred for the error paths
 	defer release()
 
 	rc := http.NewResponseController(w)

@@ -88,6 +88,7 @@ type testUsage struct {
 type testResponse struct {
 	ID      string `json:"id"`
 	Object  string `json:"object"`
+	Created int64  `json:"created"`
 	Model   string `json:"model"`
 	Choices []struct {
 		Text    string `json:"text"`
@@ -242,6 +243,9 @@ func TestChatStreamed(t *testing.T) {
 	for _, c := range chunks[:len(chunks)-1] {
 		if c.Object != "chat.completion.chunk" || !strings.HasPrefix(c.ID, "chatcmpl-") {
 			t.Errorf("chunk %+v", c)
+		}
+		if c.ID != chunks[0].ID || c.Created != chunks[0].Created || c.Created == 0 {
+			t.Errorf("chunk id %q created %d, the first chunk's %q %d: want the same", c.ID, c.Created, chunks[0].ID, chunks[0].Created)
 		}
 		if d := c.Choices[0].Delta; d != nil && d.Content != nil {
 			text.WriteString(*d.Content)
