@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/gosling-edge/gosling/quant"
@@ -15,7 +16,7 @@ import (
 func BenchmarkDecodeQuant(b *testing.B) {
 	for _, threads := range []int{1, 2} {
 		for _, typ := range []quant.Type{quant.TypeF16, quant.TypeQ8_0, quant.TypeQ4_0} {
-			b.Run(typ.String()+"/threads="+itoa(threads), func(b *testing.B) {
+			b.Run(typ.String()+"/threads="+strconv.Itoa(threads), func(b *testing.B) {
 				m := load(b, synthModel(b, synth.Shape01B, typ), threads)
 				benchDecode(b, m)
 			})

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func TestFaultTruncatedModel(t *testing.T) {
 		}
 		for _, cut := range cuts {
 			for _, threads := range []int{1, 4} {
-				t.Run(typ.String()+"/"+cut.name+"/threads="+itoa(threads), func(t *testing.T) {
+				t.Run(typ.String()+"/"+cut.name+"/threads="+strconv.Itoa(threads), func(t *testing.T) {
 					faultAfterTruncate(t, copyFile(t, src, t.TempDir()), cut.at(), threads)
 				})
 			}

@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -12,8 +13,8 @@ import (
 	"github.com/gosling-edge/gosling/tools/synth"
 )
 
-// synthModel writes a random model of the given shape and type once per
-// process and returns its path.
+// synthModels are the models seededModel wrote, by shape, type and seed;
+// synthDir holds them.
 var (
 	synthModels sync.Map
 	synthDir    string // removed by TestMain
@@ -29,13 +30,22 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// synthModel writes a random model (seed 7) of the given shape and type
+// once per process and returns its path.
 func synthModel(tb testing.TB, shape synth.Shape, typ quant.Type) string {
 	tb.Helper()
-	key := shape.WithDefaults().String() + typ.String()
+	return seededModel(tb, shape, typ, 7)
+}
+
+// seededModel is synthModel with a chosen seed (another model of the same
+// shape).
+func seededModel(tb testing.TB, shape synth.Shape, typ quant.Type, seed uint64) string {
+	tb.Helper()
+	key := shape.WithDefaults().String() + typ.String() + "-seed" + strconv.FormatUint(seed, 10)
 	if p, ok := synthModels.Load(key); ok {
 		return p.(string)
 	}
-	in, err := synth.Input(shape, 7)
+	in, err := synth.Input(shape, seed)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -159,7 +169,7 @@ func TestForwardRejectsBadToken(t *testing.T) {
 func BenchmarkDecode(b *testing.B) {
 	for _, typ := range []quant.Type{quant.TypeF32, quant.TypeF16} {
 		for _, threads := range []int{1, 2} {
-			b.Run(typ.String()+"/threads="+itoa(threads), func(b *testing.B) {
+			b.Run(typ.String()+"/threads="+strconv.Itoa(threads), func(b *testing.B) {
 				m := load(b, synthModel(b, synth.Shape01B, typ), threads)
 				benchDecode(b, m)
 			})
@@ -183,13 +193,6 @@ func benchDecode(b *testing.B, m *runtime.Model) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tok/s")
 	b.ReportMetric(float64(m.WeightBytes())/1e6, "MB/token")
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + itoa(n%10)
 }
 
 // Chunked prefill equals feeding the tokens one by one: the same logits

@@ -1,7 +1,6 @@
 package runtime_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -10,8 +9,6 @@ import (
 	"os/exec"
 	goruntime "runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/gosling-edge/gosling/quant"
@@ -51,29 +48,8 @@ func sampleMemory() memorySample {
 	var ms goruntime.MemStats
 	goruntime.ReadMemStats(&ms)
 	s := memorySample{HeapAlloc: ms.HeapAlloc, HeapSys: ms.HeapSys}
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return s
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		if err != nil {
-			continue
-		}
-		switch k {
-		case "VmRSS":
-			s.VmRSS = kb << 10
-		case "RssAnon":
-			s.RssAnon = kb << 10
-		case "RssFile":
-			s.RssFile = kb << 10
-		}
+	if r, ok := procStatus(); ok {
+		s.VmRSS, s.RssAnon, s.RssFile = r.VmRSS, r.RssAnon, r.RssFile
 	}
 	return s
 }

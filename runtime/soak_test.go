@@ -1,14 +1,12 @@
 package runtime_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"os"
 	goruntime "runtime"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/gosling-edge/gosling/quant"
@@ -117,30 +115,11 @@ func (s soakMem) csv() string {
 
 func soakSample(t *testing.T, tokens int) soakMem {
 	s := soakMem{Tokens: tokens}
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Skipf("no /proc/self/status: %v", err)
+	r, ok := procStatus()
+	if !ok {
+		t.Skip("no /proc/self/status")
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		if err != nil {
-			continue
-		}
-		switch k {
-		case "VmRSS":
-			s.VmRSS = kb << 10
-		case "RssAnon":
-			s.RssAnon = kb << 10
-		case "RssFile":
-			s.RssFile = kb << 10
-		}
-	}
+	s.VmRSS, s.RssAnon, s.RssFile = r.VmRSS, r.RssAnon, r.RssFile
 	var ms goruntime.MemStats
 	goruntime.ReadMemStats(&ms)
 	s.HeapAlloc, s.HeapInuse, s.Sys, s.NumGC = ms.HeapAlloc, ms.HeapInuse, ms.Sys, ms.NumGC

@@ -6,40 +6,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gosling-edge/gosling/quant"
 	"github.com/gosling-edge/gosling/runtime"
-	"github.com/gosling-edge/gosling/tools/convert"
 	"github.com/gosling-edge/gosling/tools/synth"
 )
-
-var seededModels sync.Map
-
-// seededModel is synthModel with a chosen seed (another model of the same
-// shape).
-func seededModel(tb testing.TB, shape synth.Shape, typ quant.Type, seed uint64) string {
-	tb.Helper()
-	key := shape.WithDefaults().String() + typ.String() + "-seed" + itoa(int(seed))
-	if p, ok := seededModels.Load(key); ok {
-		return p.(string)
-	}
-	in, err := synth.Input(shape, seed)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	policy, err := convert.DefaultPolicy(typ)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	path := filepath.Join(synthDir, key+".gguf")
-	if _, err := convert.Write(in, path, convert.Options{Policy: policy}); err != nil {
-		tb.Fatal(err)
-	}
-	seededModels.Store(key, path)
-	return path
-}
 
 func feed(t *testing.T, c *runtime.Context, s *runtime.State, tokens ...int) []float32 {
 	t.Helper()

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gosling-edge/gosling/runtime"
 	"github.com/gosling-edge/gosling/tools/fixtures"
 )
 
@@ -53,7 +54,7 @@ func TestFixtureQuantized(t *testing.T) {
 			V := len(want) / T
 			agree := 0
 			for step := 0; step < T; step++ {
-				if argmaxF32(got[step*V:(step+1)*V]) == argmaxF32(want[step*V:(step+1)*V]) {
+				if runtime.Argmax(got[step*V:(step+1)*V]) == runtime.Argmax(want[step*V:(step+1)*V]) {
 					agree++
 				}
 			}
@@ -80,14 +81,4 @@ func TestFixtureQuantized(t *testing.T) {
 			}
 		})
 	}
-}
-
-func argmaxF32(x []float32) int {
-	best := 0
-	for i, v := range x {
-		if v > x[best] {
-			best = i
-		}
-	}
-	return best
 }
