@@ -69,8 +69,9 @@ func ChatPrompt(system, user string, think bool) string {
 // ReplySegment is how an assistant message of the history is written back
 // into the template: the reply as the model generated it after
 // "Assistant:" and the end of the turn. The model puts a space before its
-// reply; a message that does not start with one gets it, so that a reply
-// shown without its first space (ReplyText) renders back as it was made.
+// reply and ReplyText removes it, so ReplySegment always puts one space
+// back, even before a message that starts with one (the model generated
+// two): a reply shown by ReplyText renders back as it was made.
 func ReplySegment(content string) string {
 	return " " + content + EndOfTurn
 }

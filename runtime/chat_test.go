@@ -33,8 +33,10 @@ func TestChatTemplate(t *testing.T) {
 	if got, want := runtime.ChatPrompt("", "Why?", true), "User: Why?\n\nAssistant: <think"; got != want {
 		t.Errorf("think mode: %q, want %q", got, want)
 	}
-	if got := runtime.ReplySegment(runtime.ReplyText(" Hello.")); got != " Hello.\n\n" {
-		t.Errorf("reply round trip: %q", got)
+	for _, generated := range []string{" Hello.", "  Indented.", " "} {
+		if got := runtime.ReplySegment(runtime.ReplyText(generated)); got != generated+"\n\n" {
+			t.Errorf("reply %q round trip: %q", generated, got)
+		}
 	}
 }
 
