@@ -18,11 +18,11 @@ const DecayScale = 0.606531
 // Sigmoid writes σ(x_i + bias_{i mod n}) = 1/(1+e^−(x_i+bias)) to out, for
 // len(x) values; n = len(bias) must divide len(x). A nil bias adds nothing.
 // out may be x.
-func Sigmoid(out, x, bias []float32) { sigmoidAct(out, x, bias) }
+func Sigmoid(out, x, bias []float32) { sigmoid(out, x, bias) }
 
 // Decay writes the RWKV-7 decay exp(−DecayScale·σ(x_i + bias_{i mod n})) to
 // out, with bias as for Sigmoid (the model's w0). out may be x.
-func Decay(out, x, bias []float32) { decayAct(out, x, bias) }
+func Decay(out, x, bias []float32) { decay(out, x, bias) }
 
 func checkAct(kernel string, out, x, bias []float32) {
 	if len(out) < len(x) {
@@ -36,7 +36,7 @@ func checkAct(kernel string, out, x, bias []float32) {
 func sigmoid64(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) }
 
 func sigmoidGeneric(out, x, bias []float32) {
-	checkAct(KernelSigmoid, out, x, bias)
+	checkAct("Sigmoid", out, x, bias)
 	if bias == nil {
 		for i, v := range x {
 			out[i] = sigmoid64(v)
@@ -50,7 +50,7 @@ func sigmoidGeneric(out, x, bias []float32) {
 }
 
 func decayGeneric(out, x, bias []float32) {
-	checkAct(KernelDecay, out, x, bias)
+	checkAct("Decay", out, x, bias)
 	for i, v := range x {
 		if bias != nil {
 			v += bias[i%len(bias)]

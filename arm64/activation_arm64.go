@@ -10,19 +10,37 @@ const (
 	actDecay = 1 << 1
 )
 
-func actNEONGo(kernel string, out, x, bias []float32, flags int) {
-	checkAct(kernel, out, x, bias)
+func sigmoid(out, x, bias []float32) {
+	if !useNEON {
+		sigmoidGeneric(out, x, bias)
+		return
+	}
+	checkAct("Sigmoid", out, x, bias)
 	if len(x) == 0 {
 		return
 	}
-	n, rows := len(x), 1
-	var b *float32
-	if bias != nil {
-		n, rows, b, flags = len(bias), len(x)/len(bias), &bias[0], flags|actBias
-	}
+	n, rows, b, flags := actArgs(x, bias, 0)
 	actNEON(&out[0], &x[0], b, n, rows, flags)
 }
 
-func sigmoidNEON(out, x, bias []float32) { actNEONGo(KernelSigmoid, out, x, bias, 0) }
+func decay(out, x, bias []float32) {
+	if !useNEON {
+		decayGeneric(out, x, bias)
+		return
+	}
+	checkAct("Decay", out, x, bias)
+	if len(x) == 0 {
+		return
+	}
+	n, rows, b, flags := actArgs(x, bias, actDecay)
+	actNEON(&out[0], &x[0], b, n, rows, flags)
+}
 
-func decayNEON(out, x, bias []float32) { actNEONGo(KernelDecay, out, x, bias, actDecay) }
+// actArgs returns actNEON's row width, row count, bias and flags for the
+// checked operands x, bias (one row of len(x) without a bias).
+func actArgs(x, bias []float32, flags int) (n, rows int, b *float32, _ int) {
+	if bias == nil {
+		return len(x), 1, nil, flags
+	}
+	return len(bias), len(x) / len(bias), &bias[0], flags | actBias
+}

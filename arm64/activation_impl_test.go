@@ -70,18 +70,18 @@ func testAct(t *testing.T, kernel string, run, generic func(out, x, bias []float
 }
 
 func TestSigmoidImplementations(t *testing.T) {
-	testAct(t, KernelSigmoid, Sigmoid, sigmoidGeneric)
+	testAct(t, "Sigmoid", Sigmoid, sigmoidGeneric)
 }
 
 func TestDecayImplementations(t *testing.T) {
-	testAct(t, KernelDecay, Decay, decayGeneric)
+	testAct(t, "Decay", Decay, decayGeneric)
 }
 
 func TestActivationBadShapes(t *testing.T) {
 	for _, k := range []struct {
 		name string
 		fn   func(out, x, bias []float32)
-	}{{KernelSigmoid, Sigmoid}, {KernelDecay, Decay}} {
+	}{{"Sigmoid", Sigmoid}, {"Decay", Decay}} {
 		forEachImpl(t, k.name, func(t *testing.T, impl string) {
 			for name, call := range map[string]func(){
 				"short out":  func() { k.fn(make([]float32, 3), make([]float32, 4), nil) },

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -68,21 +69,66 @@ func benchCases(shapes []benchShape, T int) []benchCase {
 			r := implRand(99)
 			return make([]float32, s.rows*T), randF32(r, s.rows*s.cols, 0.05), randF32(r, s.cols*T, 1)
 		}
+		for _, k := range kKernels {
+			if s.cols%QKK != 0 {
+				continue
+			}
+			setup := func() ([]float32, []byte, []int8, []float32, []int16) {
+				r := implRand(99)
+				xq, xd, xs := kActs(r, s.cols/QKK*T, 1, nil, 0)
+				return make([]float32, s.rows*T), kWeights(r, k, s.rows, s.cols/QKK, half(r)), xq, xd, xs
+			}
+			if T == 1 {
+				cases = append(cases, benchCase{k.mvName, s, func() func() {
+					out, w, xq, xd, xs := setup()
+					return func() { k.mv(out, w, xq, xd, xs) }
+				}, n})
+			} else {
+				cases = append(cases, benchCase{k.mmName, s, func() func() {
+					out, w, xq, xd, xs := setup()
+					return func() { k.mm(out, s.rows, w, xq, xd, xs, T) }
+				}, n})
+			}
+		}
+		for _, k := range q32Kernels {
+			setup := func() ([]float32, []byte, []int8, []float32, []float32) {
+				r := implRand(99)
+				xq, xd, xs := q32Acts(r, nb*T, kActCases[0])
+				return make([]float32, s.rows*T), q32Weights(r, k, s.rows, nb, half(r), -1), xq, xd, xs
+			}
+			if T == 1 {
+				cases = append(cases, benchCase{k.mvName, s, func() func() {
+					out, w, xq, xd, xs := setup()
+					return func() { k.mv(out, w, xq, xd, xs) }
+				}, n})
+			} else {
+				cases = append(cases, benchCase{k.mmName, s, func() func() {
+					out, w, xq, xd, xs := setup()
+					return func() { k.mm(out, s.rows, w, xq, xd, xs, T) }
+				}, n})
+			}
+		}
+		bf16w := func(r *rand.Rand) []uint16 { return bf16Row(r, s.rows*s.cols) }
 		if T == 1 {
 			cases = append(cases,
-				benchCase{KernelMatVecQ8_0, s, func() func() {
+				benchCase{"MatVecBF16", s, func() func() {
+					r := implRand(99)
+					out, w, x := make([]float32, s.rows), bf16w(r), randF32(r, s.cols, 1)
+					return func() { MatVecBF16(out, w, x) }
+				}, n},
+				benchCase{"MatVecQ8_0", s, func() func() {
 					out, w, xq, xd := q8()
 					return func() { MatVecQ8_0(out, w, xq, xd) }
 				}, n},
-				benchCase{KernelMatVecQ4_0, s, func() func() {
+				benchCase{"MatVecQ4_0", s, func() func() {
 					out, w, xq, xd := q4()
 					return func() { MatVecQ4_0(out, w, xq, xd) }
 				}, n},
-				benchCase{KernelMatVecF16, s, func() func() {
+				benchCase{"MatVecF16", s, func() func() {
 					out, w, x := f16()
 					return func() { MatVecF16(out, w, x) }
 				}, n},
-				benchCase{KernelMatVecF32, s, func() func() {
+				benchCase{"MatVecF32", s, func() func() {
 					out, w, x := f32()
 					return func() { MatVecF32(out, w, x) }
 				}, n},
@@ -90,19 +136,24 @@ func benchCases(shapes []benchShape, T int) []benchCase {
 			continue
 		}
 		cases = append(cases,
-			benchCase{KernelMatMulQ8_0, s, func() func() {
+			benchCase{"MatMulBF16", s, func() func() {
+				r := implRand(99)
+				out, w, x := make([]float32, s.rows*T), bf16w(r), randF32(r, s.cols*T, 1)
+				return func() { MatMulBF16(out, s.rows, w, x, T) }
+			}, n},
+			benchCase{"MatMulQ8_0", s, func() func() {
 				out, w, xq, xd := q8()
 				return func() { MatMulQ8_0(out, s.rows, w, xq, xd, T) }
 			}, n},
-			benchCase{KernelMatMulQ4_0, s, func() func() {
+			benchCase{"MatMulQ4_0", s, func() func() {
 				out, w, xq, xd := q4()
 				return func() { MatMulQ4_0(out, s.rows, w, xq, xd, T) }
 			}, n},
-			benchCase{KernelMatMulF16, s, func() func() {
+			benchCase{"MatMulF16", s, func() func() {
 				out, w, x := f16()
 				return func() { MatMulF16(out, s.rows, w, x, T) }
 			}, n},
-			benchCase{KernelMatMulF32, s, func() func() {
+			benchCase{"MatMulF32", s, func() func() {
 				out, w, x := f32()
 				return func() { MatMulF32(out, s.rows, w, x, T) }
 			}, n},
@@ -111,46 +162,47 @@ func benchCases(shapes []benchShape, T int) []benchCase {
 	return cases
 }
 
-// vectorCases are the per-token vector kernels: QuantizeQ8 and LayerNorm
-// over D, DotF32 over D, WKV7 over one head (64×64 state).
+// vectorCases are the per-token vector kernels: QuantizeQ8, LayerNorm,
+// Sigmoid and Decay over D, LayerNorm over a head, WKV7 over one head
+// (64×64 state).
 func vectorCases() []benchCase {
 	const D, N = 768, 64
-	vec := func() (x, y, wt, bs []float32) {
+	vec := func() (x, wt, bs []float32) {
 		r := implRand(98)
-		return randF32(r, D, 1), randF32(r, D, 1), randF32(r, D, 1), randF32(r, D, 1)
+		return randF32(r, D, 1), randF32(r, D, 1), randF32(r, D, 1)
 	}
-	var sink float32
 	return []benchCase{
-		{KernelQuantizeQ8, benchShape{1, D}, func() func() {
-			x, _, _, _ := vec()
+		{"QuantizeQ8", benchShape{1, D}, func() func() {
+			x, _, _ := vec()
 			xq, xd := make([]int8, D), make([]float32, D/QK)
 			return func() { QuantizeQ8(xq, xd, x) }
 		}, D},
-		{KernelLayerNorm, benchShape{1, D}, func() func() {
-			x, _, wt, bs := vec()
+		{"QuantizeQ8_K", benchShape{1, D}, func() func() {
+			x, _, _ := vec()
+			xq, xd, xs := make([]int8, D), make([]float32, D/QKK), make([]int16, D/16)
+			return func() { QuantizeQ8_K(xq, xd, xs, x) }
+		}, D},
+		{"LayerNorm", benchShape{1, D}, func() func() {
+			x, wt, bs := vec()
 			out := make([]float32, D)
 			return func() { LayerNorm(out, x, wt, bs, 1e-5) }
 		}, D},
-		{KernelLayerNorm, benchShape{1, N}, func() func() {
-			x, _, wt, bs := vec()
+		{"LayerNorm", benchShape{1, N}, func() func() {
+			x, wt, bs := vec()
 			out := make([]float32, N)
 			return func() { LayerNorm(out, x[:N], wt[:N], bs[:N], 64e-5) }
 		}, N},
-		{KernelSigmoid, benchShape{1, D}, func() func() {
-			x, _, _, bs := vec()
+		{"Sigmoid", benchShape{1, D}, func() func() {
+			x, _, bs := vec()
 			out := make([]float32, D)
 			return func() { Sigmoid(out, x, bs) }
 		}, D},
-		{KernelDecay, benchShape{1, D}, func() func() {
-			x, _, _, bs := vec()
+		{"Decay", benchShape{1, D}, func() func() {
+			x, _, bs := vec()
 			out := make([]float32, D)
 			return func() { Decay(out, x, bs) }
 		}, D},
-		{KernelDotF32, benchShape{1, D}, func() func() {
-			x, y, _, _ := vec()
-			return func() { sink += DotF32(x, y) }
-		}, D},
-		{KernelWKV7, benchShape{N, N}, func() func() {
+		{"WKV7", benchShape{N, N}, func() func() {
 			r := implRand(97)
 			s := randF32(r, N*N, 0.1)
 			rr, w, k, v, kk, a := randF32(r, N, 1), wkvDecay(r, N), randF32(r, N, 1), randF32(r, N, 1), randF32(r, N, 0.125), wkvRate(r, N)
@@ -162,13 +214,10 @@ func vectorCases() []benchCase {
 
 func runBenchCases(b *testing.B, cases []benchCase) {
 	for _, c := range cases {
-		for _, impl := range Implementations(c.kernel) {
+		for _, impl := range implementations(c.kernel) {
 			b.Run(fmt.Sprintf("%s/%dx%d/%s", c.kernel, c.shape.rows, c.shape.cols, impl), func(b *testing.B) {
-				prev := Current(c.kernel)
-				if err := Use(c.kernel, impl); err != nil {
-					b.Fatal(err)
-				}
-				defer Use(c.kernel, prev)
+				selectImpl(impl)
+				defer resetImpl()
 				run := c.setup()
 				b.SetBytes(int64(c.work)) // "bytes" = weights: MB/s reads as Mweights/s
 				for b.Loop() {
@@ -217,19 +266,21 @@ func TestKernelLoop(t *testing.T) {
 		lnCols = 64
 	}
 	for _, c := range cases {
-		if c.kernel != *loopKernel || c.kernel == KernelLayerNorm && c.shape.cols != lnCols {
+		if c.kernel != *loopKernel || c.kernel == "LayerNorm" && c.shape.cols != lnCols {
 			continue
 		}
 		if *loopImpl != "" {
-			if err := Use(c.kernel, *loopImpl); err != nil {
-				t.Fatal(err)
+			if !slices.Contains(implementations(c.kernel), *loopImpl) {
+				t.Fatalf("kernel %s: implementation %q not among %v", c.kernel, *loopImpl, implementations(c.kernel))
 			}
+			selectImpl(*loopImpl)
+			defer resetImpl()
 		}
 		run := c.setup()
 		for i := 0; i < *loopN; i++ {
 			run()
 		}
-		t.Logf("%s %s %dx%d ×%d (work %d per call)", c.kernel, Current(c.kernel), c.shape.rows, c.shape.cols, *loopN, c.work)
+		t.Logf("%s %s %dx%d ×%d (work %d per call)", c.kernel, currentImpl(c.kernel), c.shape.rows, c.shape.cols, *loopN, c.work)
 		return
 	}
 	t.Fatalf("no case for kernel %s shape %s", *loopKernel, *loopShape)

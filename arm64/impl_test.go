@@ -7,29 +7,125 @@ import (
 	"testing"
 )
 
-// Helpers shared by the tests that pit every registered implementation of a
-// kernel against its generic twin. Names start with "impl"/"guard" to stay
-// clear of other test files of the package.
+// Helpers shared by the tests that pit every implementation of a kernel
+// against its generic twin. Names start with "impl"/"guard" to stay clear
+// of other test files of the package.
+
+// Implementation names, as the tests, the benchmarks and
+// testdata/kernel_insns.sh spell them.
+const (
+	implGeneric     = "generic"      // pure Go, every architecture
+	implNEON        = "neon"         // ARMv8.0 Advanced SIMD (Cortex-A72): useNEON
+	implNEONDotProd = "neon-dotprod" // ARMv8.2 SDOT (Cortex-A76, A78AE): useDotProd too
+	implAVX2        = "avx2"         // x86-64-v3: AVX2+FMA+F16C (Haswell on): useAVX2
+	implAVX512      = "avx512-vnni"  // AVX-512 F/BW/VL + VNNI: useAVX512 too
+)
+
+// kernels is the test registry: every exported kernel with the
+// implementations beyond its generic twin that its *_arm64.go and
+// *_amd64.go wrappers choose between (neon when the arm64 one checks
+// useNEON, neon-dotprod when it also checks useDotProd; avx2 when the amd64
+// one checks useAVX2, avx512-vnni when it also checks useAVX512).
+// TestKernelFiles ties it to the code.
+var kernels = map[string][]string{
+	"QuantizeQ8":   {implNEON, implAVX2},
+	"LayerNorm":    {implNEON, implAVX2},
+	"Sigmoid":      {implNEON},
+	"Decay":        {implNEON},
+	"WKV7":         {implNEON},
+	"MatVecF32":    {implNEON, implAVX2},
+	"MatVecF16":    {implNEON, implAVX2},
+	"MatMulF32":    {implNEON, implAVX2},
+	"MatMulF16":    {implNEON, implAVX2},
+	"MatVecBF16":   {implNEON},
+	"MatMulBF16":   {implNEON},
+	"MatVecQ8_0":   {implNEON, implNEONDotProd, implAVX2, implAVX512},
+	"MatVecQ4_0":   {implNEON, implNEONDotProd, implAVX2, implAVX512},
+	"MatMulQ8_0":   {implNEON, implNEONDotProd, implAVX2, implAVX512},
+	"MatMulQ4_0":   {implNEON, implNEONDotProd, implAVX2, implAVX512},
+	"QuantizeQ8_K": {implNEON},
+	"MatVecQ4_K":   {implNEON, implNEONDotProd},
+	"MatMulQ4_K":   {implNEON, implNEONDotProd},
+	"MatVecQ5_K":   {implNEON, implNEONDotProd},
+	"MatMulQ5_K":   {implNEON, implNEONDotProd},
+	"MatVecQ6_K":   {implNEON, implNEONDotProd},
+	"MatMulQ6_K":   {implNEON, implNEONDotProd},
+	"MatVecIQ4_XS": {implNEON, implNEONDotProd},
+	"MatMulIQ4_XS": {implNEON, implNEONDotProd},
+	"MatVecIQ4_NL": {implNEON, implNEONDotProd},
+	"MatMulIQ4_NL": {implNEON, implNEONDotProd},
+	"MatVecQ5_0":   {implNEON, implNEONDotProd},
+	"MatMulQ5_0":   {implNEON, implNEONDotProd},
+	"MatVecQ4_1":   {implNEON, implNEONDotProd},
+	"MatMulQ4_1":   {implNEON, implNEONDotProd},
+	"MatVecQ5_1":   {implNEON, implNEONDotProd},
+	"MatMulQ5_1":   {implNEON, implNEONDotProd},
+}
+
+// cpuNEON, cpuDotProd, cpuAVX2 and cpuAVX512 are what this CPU offers:
+// the flags as the package set them at start-up. resetImpl restores them.
+var (
+	cpuNEON, cpuDotProd = useNEON, useDotProd
+	cpuAVX2, cpuAVX512  = useAVX2, useAVX512
+)
+
+// offered reports whether this CPU runs impl.
+func offered(impl string) bool {
+	switch impl {
+	case implGeneric:
+		return true
+	case implNEON:
+		return cpuNEON
+	case implNEONDotProd:
+		return cpuDotProd
+	case implAVX2:
+		return cpuAVX2
+	case implAVX512:
+		return cpuAVX512
+	}
+	return false
+}
+
+// implementations lists the implementations of kernel that this CPU runs,
+// generic first; it is nil for an unknown kernel.
+func implementations(kernel string) []string {
+	extra, ok := kernels[kernel]
+	if !ok {
+		return nil
+	}
+	impls := []string{implGeneric}
+	for _, impl := range extra {
+		if offered(impl) {
+			impls = append(impls, impl)
+		}
+	}
+	return impls
+}
+
+// currentImpl is the implementation of kernel that the flags select now.
+func currentImpl(kernel string) string {
+	cur := implGeneric
+	for _, impl := range kernels[kernel] {
+		if impl == implNEON && useNEON || impl == implNEONDotProd && useDotProd ||
+			impl == implAVX2 && useAVX2 || impl == implAVX512 && useAVX512 {
+			cur = impl
+		}
+	}
+	return cur
+}
 
 // forEachImpl runs f once per implementation of kernel that this CPU can
-// run, with that implementation installed, and restores the one in use
-// before. It fails the test if the kernel is unknown.
+// run, with that implementation selected (selectImpl), and restores the
+// CPU's own choice after. It fails the test if the kernel is unknown.
 func forEachImpl(t *testing.T, kernel string, f func(t *testing.T, impl string)) {
 	t.Helper()
-	impls := Implementations(kernel)
+	impls := implementations(kernel)
 	if len(impls) == 0 {
-		t.Fatalf("kernel %s: no implementations registered", kernel)
+		t.Fatalf("kernel %s: not in the test registry", kernel)
 	}
-	prev := Current(kernel)
-	defer func() {
-		if err := Use(kernel, prev); err != nil {
-			t.Fatal(err)
-		}
-	}()
+	defer resetImpl()
 	for _, impl := range impls {
-		if err := Use(kernel, impl); err != nil {
-			t.Fatal(err)
-		}
+		selectImpl(impl)
 		t.Run(impl, func(t *testing.T) { f(t, impl) })
 	}
 }

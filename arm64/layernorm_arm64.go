@@ -5,9 +5,9 @@ package arm64
 //go:noescape
 func layerNormNEON(out, x, w, b *float32, n int, eps float32)
 
-func layerNormNEONGo(out, x, weight, bias []float32, eps float32) {
+func layerNorm(out, x, weight, bias []float32, eps float32) {
 	n := len(x)
-	if n == 0 || len(out) < n || len(weight) < n || len(bias) < n {
+	if !useNEON || n == 0 || len(out) < n || len(weight) < n || len(bias) < n {
 		layerNormGeneric(out, x, weight, bias, eps)
 		return
 	}

@@ -8,7 +8,7 @@ import (
 // Every implementation of LayerNorm against the generic twin, out of place
 // and in place (out = x, as the runtime calls it).
 func TestLayerNormImplementations(t *testing.T) {
-	forEachImpl(t, KernelLayerNorm, func(t *testing.T, impl string) {
+	forEachImpl(t, "LayerNorm", func(t *testing.T, impl string) {
 		r := implRand(11)
 		for _, n := range append(f32Lengths, 64, 768) {
 			for _, c := range []struct {

@@ -31,18 +31,6 @@ func guardedStrided(t *testing.T, T, rows, ld int) ([]float32, func()) {
 	}
 }
 
-// useBoth installs impl for the MatMul kernel and its MatVec kernel
-// (falling back to the MatVec's generic twin when it lacks impl).
-func useBoth(t *testing.T, matVec, impl string) func() {
-	prev := Current(matVec)
-	if containsString(Implementations(matVec), impl) {
-		if err := Use(matVec, impl); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return func() { Use(matVec, prev) }
-}
-
 func testMatMulQ(t *testing.T, kernel, matVec string, q4 bool,
 	mm func(out []float32, ld int, w []byte, xq []int8, xd []float32, T int),
 	mv func(out []float32, w []byte, xq []int8, xd []float32),
@@ -52,8 +40,9 @@ func testMatMulQ(t *testing.T, kernel, matVec string, q4 bool,
 		bs = BlockQ4_0
 	}
 	forEachImpl(t, kernel, func(t *testing.T, impl string) {
-		defer useBoth(t, matVec, impl)()
-		exact := Current(matVec) == impl
+		// The MatVec kernel runs the same implementation (the flags
+		// select it for every kernel at once).
+		exact := currentImpl(matVec) == impl
 		r := implRand(12)
 		for _, nb := range []int{1, 3, 7, 24} {
 			for _, rows := range mmRowCounts {
@@ -106,16 +95,15 @@ func testMatMulQ(t *testing.T, kernel, matVec string, q4 bool,
 }
 
 func TestMatMulQ8_0Implementations(t *testing.T) {
-	testMatMulQ(t, KernelMatMulQ8_0, KernelMatVecQ8_0, false, MatMulQ8_0, MatVecQ8_0, matVecQ8_0Generic)
+	testMatMulQ(t, "MatMulQ8_0", "MatVecQ8_0", false, MatMulQ8_0, MatVecQ8_0, matVecQ8_0Generic)
 }
 
 func TestMatMulQ4_0Implementations(t *testing.T) {
-	testMatMulQ(t, KernelMatMulQ4_0, KernelMatVecQ4_0, true, MatMulQ4_0, MatVecQ4_0, matVecQ4_0Generic)
+	testMatMulQ(t, "MatMulQ4_0", "MatVecQ4_0", true, MatMulQ4_0, MatVecQ4_0, matVecQ4_0Generic)
 }
 
-func testMatMulF(t *testing.T, kernel, matVec string, half bool) {
+func testMatMulF(t *testing.T, kernel string, half bool) {
 	forEachImpl(t, kernel, func(t *testing.T, impl string) {
-		defer useBoth(t, matVec, impl)()
 		r := implRand(13)
 		for _, cols := range []int{1, 5, 16, 33, 64, 100} {
 			for _, rows := range mmRowCounts {
@@ -164,11 +152,11 @@ func testMatMulF(t *testing.T, kernel, matVec string, half bool) {
 }
 
 func TestMatMulF32Implementations(t *testing.T) {
-	testMatMulF(t, KernelMatMulF32, KernelMatVecF32, false)
+	testMatMulF(t, "MatMulF32", false)
 }
 
 func TestMatMulF16Implementations(t *testing.T) {
-	testMatMulF(t, KernelMatMulF16, KernelMatVecF16, true)
+	testMatMulF(t, "MatMulF16", true)
 }
 
 // Every implementation panics on a bad shape as its generic twin does
@@ -179,22 +167,22 @@ func TestMatMulBadShapes(t *testing.T) {
 		kernel, name string
 		call         func()
 	}{
-		{KernelMatMulF32, "T=0", func() { MatMulF32(make([]float32, 4), 4, make([]float32, 16), make([]float32, 4), 0) }},
-		{KernelMatMulF32, "x not T vectors", func() { MatMulF32(make([]float32, 8), 4, make([]float32, 16), make([]float32, 7), 2) }},
-		{KernelMatMulF32, "out too short", func() { MatMulF32(make([]float32, 7), 4, make([]float32, 16), make([]float32, 8), 2) }},
-		{KernelMatMulF32, "stride below rows", func() { MatMulF32(make([]float32, 8), 3, make([]float32, 16), make([]float32, 8), 2) }},
-		{KernelMatMulF16, "T=0", func() { MatMulF16(make([]float32, 4), 4, make([]uint16, 16), make([]float32, 4), 0) }},
-		{KernelMatMulF16, "x not T vectors", func() { MatMulF16(make([]float32, 8), 4, make([]uint16, 16), make([]float32, 7), 2) }},
-		{KernelMatMulF16, "out too short", func() { MatMulF16(make([]float32, 7), 4, make([]uint16, 16), make([]float32, 8), 2) }},
-		{KernelMatMulF16, "stride below rows", func() { MatMulF16(make([]float32, 8), 3, make([]uint16, 16), make([]float32, 8), 2) }},
-		{KernelMatMulQ8_0, "partial block", func() { MatMulQ8_0(make([]float32, 8), 4, make([]byte, 4*34), make([]int8, 40), make([]float32, 2), 2) }},
-		{KernelMatMulQ8_0, "short scales", func() { MatMulQ8_0(make([]float32, 8), 4, make([]byte, 4*34), make([]int8, 64), make([]float32, 1), 2) }},
-		{KernelMatMulQ8_0, "short scales, no rows", func() { MatMulQ8_0(nil, 0, nil, make([]int8, 64), make([]float32, 1), 2) }},
-		{KernelMatMulQ8_0, "out too short", func() { MatMulQ8_0(make([]float32, 7), 4, make([]byte, 4*34), make([]int8, 64), make([]float32, 2), 2) }},
-		{KernelMatMulQ4_0, "partial block", func() { MatMulQ4_0(make([]float32, 8), 4, make([]byte, 4*18), make([]int8, 40), make([]float32, 2), 2) }},
-		{KernelMatMulQ4_0, "short scales", func() { MatMulQ4_0(make([]float32, 8), 4, make([]byte, 4*18), make([]int8, 64), make([]float32, 1), 2) }},
-		{KernelMatMulQ4_0, "short scales, no rows", func() { MatMulQ4_0(nil, 0, nil, make([]int8, 64), make([]float32, 1), 2) }},
-		{KernelMatMulQ4_0, "stride below rows", func() { MatMulQ4_0(make([]float32, 8), 3, make([]byte, 4*18), make([]int8, 64), make([]float32, 2), 2) }},
+		{"MatMulF32", "T=0", func() { MatMulF32(make([]float32, 4), 4, make([]float32, 16), make([]float32, 4), 0) }},
+		{"MatMulF32", "x not T vectors", func() { MatMulF32(make([]float32, 8), 4, make([]float32, 16), make([]float32, 7), 2) }},
+		{"MatMulF32", "out too short", func() { MatMulF32(make([]float32, 7), 4, make([]float32, 16), make([]float32, 8), 2) }},
+		{"MatMulF32", "stride below rows", func() { MatMulF32(make([]float32, 8), 3, make([]float32, 16), make([]float32, 8), 2) }},
+		{"MatMulF16", "T=0", func() { MatMulF16(make([]float32, 4), 4, make([]uint16, 16), make([]float32, 4), 0) }},
+		{"MatMulF16", "x not T vectors", func() { MatMulF16(make([]float32, 8), 4, make([]uint16, 16), make([]float32, 7), 2) }},
+		{"MatMulF16", "out too short", func() { MatMulF16(make([]float32, 7), 4, make([]uint16, 16), make([]float32, 8), 2) }},
+		{"MatMulF16", "stride below rows", func() { MatMulF16(make([]float32, 8), 3, make([]uint16, 16), make([]float32, 8), 2) }},
+		{"MatMulQ8_0", "partial block", func() { MatMulQ8_0(make([]float32, 8), 4, make([]byte, 4*34), make([]int8, 40), make([]float32, 2), 2) }},
+		{"MatMulQ8_0", "short scales", func() { MatMulQ8_0(make([]float32, 8), 4, make([]byte, 4*34), make([]int8, 64), make([]float32, 1), 2) }},
+		{"MatMulQ8_0", "short scales, no rows", func() { MatMulQ8_0(nil, 0, nil, make([]int8, 64), make([]float32, 1), 2) }},
+		{"MatMulQ8_0", "out too short", func() { MatMulQ8_0(make([]float32, 7), 4, make([]byte, 4*34), make([]int8, 64), make([]float32, 2), 2) }},
+		{"MatMulQ4_0", "partial block", func() { MatMulQ4_0(make([]float32, 8), 4, make([]byte, 4*18), make([]int8, 40), make([]float32, 2), 2) }},
+		{"MatMulQ4_0", "short scales", func() { MatMulQ4_0(make([]float32, 8), 4, make([]byte, 4*18), make([]int8, 64), make([]float32, 1), 2) }},
+		{"MatMulQ4_0", "short scales, no rows", func() { MatMulQ4_0(nil, 0, nil, make([]int8, 64), make([]float32, 1), 2) }},
+		{"MatMulQ4_0", "stride below rows", func() { MatMulQ4_0(make([]float32, 8), 3, make([]byte, 4*18), make([]int8, 64), make([]float32, 2), 2) }},
 	} {
 		t.Run(c.kernel+"/"+c.name, func(t *testing.T) {
 			forEachImpl(t, c.kernel, func(t *testing.T, impl string) {

@@ -1,7 +1,6 @@
 package arm64
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -176,11 +175,11 @@ func testMatVecQ(t *testing.T, kernel string, q4 bool, run func(out []float32, w
 }
 
 func TestMatVecQ8_0Implementations(t *testing.T) {
-	testMatVecQ(t, KernelMatVecQ8_0, false, MatVecQ8_0, matVecQ8_0Generic)
+	testMatVecQ(t, "MatVecQ8_0", false, MatVecQ8_0, matVecQ8_0Generic)
 }
 
 func TestMatVecQ4_0Implementations(t *testing.T) {
-	testMatVecQ(t, KernelMatVecQ4_0, true, MatVecQ4_0, matVecQ4_0Generic)
+	testMatVecQ(t, "MatVecQ4_0", true, MatVecQ4_0, matVecQ4_0Generic)
 }
 
 // TestMatVecQGroupingInvariant checks that a row's result does not depend
@@ -192,8 +191,8 @@ func TestMatVecQGroupingInvariant(t *testing.T) {
 		q4     bool
 		fn     func(out []float32, w []byte, xq []int8, xd []float32)
 	}{
-		{KernelMatVecQ8_0, false, MatVecQ8_0},
-		{KernelMatVecQ4_0, true, MatVecQ4_0},
+		{"MatVecQ8_0", false, MatVecQ8_0},
+		{"MatVecQ4_0", true, MatVecQ4_0},
 	} {
 		t.Run(k.kernel, func(t *testing.T) {
 			forEachImpl(t, k.kernel, func(t *testing.T, impl string) {
@@ -227,8 +226,8 @@ func TestMatVecQShortOperands(t *testing.T) {
 		q4     bool
 		fn     func(out []float32, w []byte, xq []int8, xd []float32)
 	}{
-		{KernelMatVecQ8_0, false, MatVecQ8_0},
-		{KernelMatVecQ4_0, true, MatVecQ4_0},
+		{"MatVecQ8_0", false, MatVecQ8_0},
+		{"MatVecQ4_0", true, MatVecQ4_0},
 	} {
 		forEachImpl(t, k.kernel, func(t *testing.T, impl string) {
 			r := implRand(3)
@@ -268,15 +267,10 @@ func TestMatVecQShortOperands(t *testing.T) {
 	}
 }
 
-func ExampleImplementations() {
-	fmt.Println(Implementations(KernelMatVecQ8_0)[0])
-	// Output: generic
-}
-
 // TestMatVecQ4_0WideRows covers rows of more blocks than the corrected
 // Q4_0 kernels' table holds (they fall back to signed unpacking).
 func TestMatVecQ4_0WideRows(t *testing.T) {
-	forEachImpl(t, KernelMatVecQ4_0, func(t *testing.T, impl string) {
+	forEachImpl(t, "MatVecQ4_0", func(t *testing.T, impl string) {
 		r := implRand(14)
 		for _, nb := range []int{q4CorrMax - 1, q4CorrMax, q4CorrMax + 1} {
 			for _, rows := range []int{1, 9} {

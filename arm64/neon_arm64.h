@@ -136,3 +136,57 @@
 #define FMLA_4S_ELEM(d, n, m, i) NEON_RRE(0x4f801000, d, n, m, i)
 // FMLS Vd.4S, Vn.4S, Vm.S[i]
 #define FMLS_4S_ELEM(d, n, m, i) NEON_RRE(0x4f805000, d, n, m, i)
+
+// --- added for the K-quant, IQ4_XS and BF16 kernels ---
+
+// ORR Vd.16B, Vn.16B, Vm.16B
+#define ORR_16B(d, n, m) NEON_RRR(0x4ea01c00, d, n, m)
+// MUL Vd.4S, Vn.4S, Vm.4S
+#define MUL_4S(d, n, m) NEON_RRR(0x4ea09c00, d, n, m)
+// MLA Vd.4S, Vn.4S, Vm.4S
+#define MLA_4S(d, n, m) NEON_RRR(0x4ea09400, d, n, m)
+// ADDP Vd.8H, Vn.8H, Vm.8H
+#define ADDP_8H(d, n, m) NEON_RRR(0x4e60bc00, d, n, m)
+// ADDV Sd, Vn.4S
+#define ADDV_S(d, n) NEON_RR(0x4eb1b800, d, n)
+// UXTL Vd.8H, Vn.8B / UXTL2 Vd.8H, Vn.16B
+#define UXTL_8H(d, n) NEON_RR(0x2f08a400, d, n)
+#define UXTL2_8H(d, n) NEON_RR(0x6f08a400, d, n)
+// UXTL Vd.4S, Vn.4H / UXTL2 Vd.4S, Vn.8H
+#define UXTL_4S(d, n) NEON_RR(0x2f10a400, d, n)
+#define UXTL2_4S(d, n) NEON_RR(0x6f10a400, d, n)
+// SXTL Vd.8H, Vn.8B / SXTL2 Vd.8H, Vn.16B
+#define SXTL_8H(d, n) NEON_RR(0x0f08a400, d, n)
+#define SXTL2_8H(d, n) NEON_RR(0x4f08a400, d, n)
+// SXTL Vd.4S, Vn.4H / SXTL2 Vd.4S, Vn.8H
+#define SXTL_4S(d, n) NEON_RR(0x0f10a400, d, n)
+#define SXTL2_4S(d, n) NEON_RR(0x4f10a400, d, n)
+// SMULL Vd.4S, Vn.4H, Vm.4H / SMLAL Vd.4S, Vn.4H, Vm.4H / SMLAL2 Vd.4S, Vn.8H, Vm.8H
+#define SMULL_4S(d, n, m) NEON_RRR(0x0e60c000, d, n, m)
+#define SMLAL_4S(d, n, m) NEON_RRR(0x0e608000, d, n, m)
+#define SMLAL2_4S(d, n, m) NEON_RRR(0x4e608000, d, n, m)
+// TBL Vd.16B, {Vn.16B}, Vm.16B (bytes of n indexed by m; 0 for indices ≥ 16)
+#define TBL_16B(d, n, m) NEON_RRR(0x4e000000, d, n, m)
+// SHLL Vd.4S, Vn.4H, #16 / SHLL2 Vd.4S, Vn.8H, #16 (bf16 → float32: the bits moved up)
+#define SHLL16_4S(d, n) NEON_RR(0x2e613800, d, n)
+#define SHLL16_2_4S(d, n) NEON_RR(0x6e613800, d, n)
+// USHL Vd.16B, Vn.16B, Vm.16B (per-lane shift by the signed byte of m: left if positive, right if negative)
+#define USHL_16B(d, n, m) NEON_RRR(0x6e204400, d, n, m)
+// EXT Vd.16B, Vn.16B, Vm.16B, #i (bytes i… of n:m)
+#define EXT_16B(d, n, m, i) NEON_RRR(0x6e000000 | ((i)<<11), d, n, m)
+// SLI Vd.16B, Vn.16B, #sh (d = n<<sh | d's low sh bits; 0 ≤ sh ≤ 7)
+#define SLI_16B(d, n, sh) NEON_RR(0x6f085400 | ((sh)<<16), d, n)
+// SUB Vd.16B, Vn.16B, Vm.16B
+#define SUB_16B(d, n, m) NEON_RRR(0x6e208400, d, n, m)
+// FMAXNM / FMINNM Vd.4S, Vn.4S, Vm.4S (a NaN operand loses to a number)
+#define FMAXNM_4S(d, n, m) NEON_RRR(0x4e20c400, d, n, m)
+#define FMINNM_4S(d, n, m) NEON_RRR(0x4ea0c400, d, n, m)
+// FMAXNMV / FMINNMV Sd, Vn.4S
+#define FMAXNMV_S(d, n) NEON_RR(0x6e30c800, d, n)
+#define FMINNMV_S(d, n) NEON_RR(0x6eb0c800, d, n)
+// FCVTNS Vd.4S, Vn.4S (float32 → int32, round to nearest, ties to even)
+#define FCVTNS_4S(d, n) NEON_RR(0x4e21a800, d, n)
+// SADDLV Hd, Vn.16B (sum of the sixteen int8 lanes as int16)
+#define SADDLV_H(d, n) NEON_RR(0x4e303800, d, n)
+// BIT Vd.16B, Vn.16B, Vm.16B (insert the bits of n where m is set)
+#define BIT_16B(d, n, m) NEON_RRR(0x6ea01c00, d, n, m)

@@ -81,27 +81,26 @@ func TestNoReadsOutsideInputs(t *testing.T) {
 			run := func(kernel string, f func()) {
 				forEachImpl(t, kernel, func(t *testing.T, impl string) { f() })
 			}
-			run(KernelMatVecQ8_0, func() { MatVecQ8_0(out[:rows], q8, xq[:nb*QK], xd[:nb]) })
-			run(KernelMatVecQ4_0, func() { MatVecQ4_0(out[:rows], q4, xq[:nb*QK], xd[:nb]) })
-			run(KernelMatVecF32, func() { MatVecF32(out[:rows], wf, x[:cols]) })
-			run(KernelMatVecF16, func() { MatVecF16(out[:rows], wh, x[:cols]) })
-			run(KernelMatMulQ8_0, func() { MatMulQ8_0(out, rows, q8, xq, xd, T) })
-			run(KernelMatMulQ4_0, func() { MatMulQ4_0(out, rows, q4, xq, xd, T) })
-			run(KernelMatMulF32, func() { MatMulF32(out, rows, wf, x, T) })
-			run(KernelMatMulF16, func() { MatMulF16(out, rows, wh, x, T) })
-			run(KernelDotF32, func() { DotF32(x[:cols], wf[len(wf)-cols:]) })
-			run(KernelQuantizeQ8, func() {
+			run("MatVecQ8_0", func() { MatVecQ8_0(out[:rows], q8, xq[:nb*QK], xd[:nb]) })
+			run("MatVecQ4_0", func() { MatVecQ4_0(out[:rows], q4, xq[:nb*QK], xd[:nb]) })
+			run("MatVecF32", func() { MatVecF32(out[:rows], wf, x[:cols]) })
+			run("MatVecF16", func() { MatVecF16(out[:rows], wh, x[:cols]) })
+			run("MatMulQ8_0", func() { MatMulQ8_0(out, rows, q8, xq, xd, T) })
+			run("MatMulQ4_0", func() { MatMulQ4_0(out, rows, q4, xq, xd, T) })
+			run("MatMulF32", func() { MatMulF32(out, rows, wf, x, T) })
+			run("MatMulF16", func() { MatMulF16(out, rows, wh, x, T) })
+			run("QuantizeQ8", func() {
 				QuantizeQ8(make([]int8, nb*QK), make([]float32, nb), fencedF32(t, randF32(r, nb*QK, 1), atStart))
 			})
-			run(KernelLayerNorm, func() {
+			run("LayerNorm", func() {
 				LayerNorm(make([]float32, cols), x[len(x)-cols:], wf[len(wf)-cols:], wf[:cols], 1e-5)
 			})
-			run(KernelSigmoid, func() { Sigmoid(make([]float32, len(x)), x, x[len(x)-cols:]) })
-			run(KernelDecay, func() { Decay(make([]float32, len(x)), x, nil) })
+			run("Sigmoid", func() { Sigmoid(make([]float32, len(x)), x, x[len(x)-cols:]) })
+			run("Decay", func() { Decay(make([]float32, len(x)), x, nil) })
 		}
 		in := wkvRandom(r, 64, 1, 1)
 		s := fencedF32(t, in.s, atStart)
-		forEachImpl(t, KernelWKV7, func(t *testing.T, impl string) {
+		forEachImpl(t, "WKV7", func(t *testing.T, impl string) {
 			WKV7(s, fencedF32(t, in.r, atStart), fencedF32(t, in.w, atStart), fencedF32(t, in.k, atStart),
 				fencedF32(t, in.v, atStart), fencedF32(t, in.kk, atStart), fencedF32(t, in.a, atStart), fencedF32(t, make([]float32, 64), atStart))
 		})

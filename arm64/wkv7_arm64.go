@@ -5,11 +5,11 @@ package arm64
 //go:noescape
 func wkv7NEON(s, r, w, k, v, kk, a, y *float32)
 
-// wkv7NEONGo runs the assembly for heads of size 64 (every RWKV-7 model so
-// far) and the generic twin otherwise.
-func wkv7NEONGo(s, r, w, k, v, kk, a, y []float32) {
+// wkv7 runs the assembly for heads of size 64 (every RWKV-7 model so far)
+// and the generic twin otherwise.
+func wkv7(s, r, w, k, v, kk, a, y []float32) {
 	const n = 64
-	if len(r) != n || len(s) < n*n || len(w) < n || len(k) < n || len(v) < n || len(kk) < n || len(a) < n || len(y) < n {
+	if !useNEON || len(r) != n || len(s) < n*n || len(w) < n || len(k) < n || len(v) < n || len(kk) < n || len(a) < n || len(y) < n {
 		wkv7Generic(s, r, w, k, v, kk, a, y)
 		return
 	}

@@ -58,7 +58,7 @@ func wkvBounds(in wkvInputs) (sBound, yBound []float64) {
 }
 
 func TestWKV7Implementations(t *testing.T) {
-	forEachImpl(t, KernelWKV7, func(t *testing.T, impl string) {
+	forEachImpl(t, "WKV7", func(t *testing.T, impl string) {
 		r := implRand(9)
 		cases := []struct {
 			name        string
@@ -125,7 +125,7 @@ func TestWKV7Implementations(t *testing.T) {
 // implementation; the state is contractive, so the implementations stay
 // within a small relative distance of the generic twin.
 func TestWKV7ManySteps(t *testing.T) {
-	forEachImpl(t, KernelWKV7, func(t *testing.T, impl string) {
+	forEachImpl(t, "WKV7", func(t *testing.T, impl string) {
 		r := implRand(10)
 		const n, steps = 64, 64
 		ref := make([]float32, n*n)

@@ -185,63 +185,6 @@ func DecodeF16(dst []float32, src []byte) {
 	}
 }
 
-// Quantize encodes src as tensor type t (F32, F16, Q8_0 or Q4_0) into dst,
-// which must be exactly t.RowBytes(len(src)) long.
-func Quantize(t Type, dst []byte, src []float32) error {
-	switch t {
-	case TypeF32, TypeF16, TypeQ8_0, TypeQ4_0:
-	default:
-		return fmt.Errorf("quantize to %s: unsupported type (have F32, F16, Q8_0, Q4_0)", t)
-	}
-	if err := checkLengths(t, len(src), len(dst)); err != nil {
-		return fmt.Errorf("quantize to %s: %w", t, err)
-	}
-	switch t {
-	case TypeF32:
-		for i, v := range src {
-			binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(v))
-		}
-	case TypeF16:
-		EncodeF16(dst, src)
-	case TypeQ8_0:
-		QuantizeQ8_0(dst, src)
-	case TypeQ4_0:
-		QuantizeQ4_0(dst, src)
-	}
-	return nil
-}
-
-// Dequantize decodes src, holding values of tensor type t (F32, F16, BF16,
-// Q8_0 or Q4_0), into dst; src must be exactly t.RowBytes(len(dst)) long.
-func Dequantize(t Type, dst []float32, src []byte) error {
-	switch t {
-	case TypeF32, TypeF16, TypeBF16, TypeQ8_0, TypeQ4_0:
-	default:
-		return fmt.Errorf("dequantize %s: unsupported type (have F32, F16, BF16, Q8_0, Q4_0)", t)
-	}
-	if err := checkLengths(t, len(dst), len(src)); err != nil {
-		return fmt.Errorf("dequantize %s: %w", t, err)
-	}
-	switch t {
-	case TypeF32:
-		for i := range dst {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
-		}
-	case TypeF16:
-		DecodeF16(dst, src)
-	case TypeBF16:
-		// bfloat16 is the top half of a float32: widening is exact.
-		for i := range dst {
-			dst[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(src[2*i:])) << 16)
-		}
-	case TypeQ8_0:
-		DequantizeQ8_0(dst, src)
-	case TypeQ4_0:
-		DequantizeQ4_0(dst, src)
-	}
-	return nil
-}
-
 // checkLengths reports whether n values of type t fit exactly in nbytes.
 func checkLengths(t Type, n, nbytes int) error {
 	want, err := t.RowBytes(n)
@@ -254,14 +197,20 @@ func checkLengths(t Type, n, nbytes int) error {
 	return nil
 }
 
-// mustBlocks returns the number of blocks for n values in nbytes bytes of
-// blockBytes-byte blocks, panicking with the caller's name when the lengths
-// disagree: a silent partial conversion would be worse than a crash.
+// mustBlocks is mustBlocksOf for 32-value blocks.
 func mustBlocks(fn string, n, nbytes, blockBytes int) int {
-	if n%QK != 0 {
-		panic(fmt.Sprintf("quant.%s: %d values is not a whole number of %d-value blocks", fn, n, QK))
+	return mustBlocksOf(fn, n, nbytes, QK, blockBytes)
+}
+
+// mustBlocksOf returns the number of blocks for n values in nbytes bytes of
+// blockVals-value, blockBytes-byte blocks, panicking with the caller's name
+// when the lengths disagree: a silent partial conversion would be worse than
+// a crash.
+func mustBlocksOf(fn string, n, nbytes, blockVals, blockBytes int) int {
+	if n%blockVals != 0 {
+		panic(fmt.Sprintf("quant.%s: %d values is not a whole number of %d-value blocks", fn, n, blockVals))
 	}
-	nb := n / QK
+	nb := n / blockVals
 	if nbytes != nb*blockBytes {
 		panic(fmt.Sprintf("quant.%s: %d values need %d bytes, buffer has %d", fn, n, nb*blockBytes, nbytes))
 	}

@@ -558,7 +558,7 @@ func TestQuantizeDispatch(t *testing.T) {
 			}
 		}
 	}
-	// BF16 decodes (no encoder: gosling does not write BF16).
+	// BF16 decodes by widening.
 	bf := []byte{0x80, 0x3F, 0x20, 0xC1} // 0x3F80 = 1, 0xC120 = −10
 	y := make([]float32, 2)
 	if err := Dequantize(TypeBF16, y, bf); err != nil || y[0] != 1 || y[1] != -10 {
@@ -570,9 +570,9 @@ func TestQuantizeDispatch(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"quantize Q4_1", Quantize(TypeQ4_1, make([]byte, 20), x[:QK]), "unsupported type"},
-		{"quantize BF16", Quantize(TypeBF16, make([]byte, 64), x[:QK]), "unsupported type"},
-		{"dequantize Q6_K", Dequantize(TypeQ6_K, make([]float32, 256), make([]byte, 210)), "unsupported type"},
+		{"quantize IQ2_XXS", Quantize(TypeIQ2_XXS, make([]byte, 66), make([]float32, 256)), "unsupported type"},
+		{"quantize MXFP4", Quantize(TypeMXFP4, make([]byte, 17), x[:QK]), "unsupported type"},
+		{"dequantize IQ1_S", Dequantize(TypeIQ1_S, make([]float32, 256), make([]byte, 50)), "unsupported type"},
 		{"partial block", Quantize(TypeQ8_0, make([]byte, 34), x[:33]), "whole number"},
 		{"short dst", Quantize(TypeQ8_0, make([]byte, 33), x[:QK]), "34 bytes"},
 		{"long src", Dequantize(TypeQ4_0, make([]float32, QK), make([]byte, 19)), "18 bytes"},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"unsafe"
 )
 
@@ -64,6 +65,28 @@ func (t *TensorInfo) Rows() int {
 	return r
 }
 
+// TypeTotal is how many tensors of one type a file holds, and their bytes.
+type TypeTotal struct {
+	Type    Type
+	Tensors int
+	Bytes   uint64
+}
+
+// TypeTotals are the tensor types of the file in the order they first
+// appear, with their counts and bytes: what reports summarize a model by.
+func (g *File) TypeTotals() []TypeTotal {
+	var totals []TypeTotal
+	for _, t := range g.Tensors {
+		i := slices.IndexFunc(totals, func(x TypeTotal) bool { return x.Type == t.Type })
+		if i < 0 {
+			i, totals = len(totals), append(totals, TypeTotal{Type: t.Type})
+		}
+		totals[i].Tensors++
+		totals[i].Bytes += t.Size
+	}
+	return totals
+}
+
 // File is a parsed GGUF file whose tensor data stays in the memory map.
 type File struct {
 	Path       string
@@ -98,7 +121,7 @@ func Open(path string) (*File, error) {
 	if size < 24 {
 		return nil, fmt.Errorf("%s: %d bytes is too short for a GGUF header (truncated file?)", path, size)
 	}
-	data, unmap, err := mapFile(f, size)
+	data, unmap, err := MapFile(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: mmap: %w", path, err)
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 )
 
 // Writer assembles a GGUF v3 file: metadata in the order added, then tensor
@@ -124,40 +122,18 @@ func (w *Writer) TotalTensorBytes() uint64 {
 	return n
 }
 
-// WriteFile writes the file to a temporary name beside path, syncs it and
-// renames it into place, so an interrupted run never leaves a partial file
-// under the target name. progress, if not nil, is called after each tensor
-// with the tensor bytes written so far and the total.
-func (w *Writer) WriteFile(path string, progress func(done, total uint64)) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+// WriteFile writes the file with WriteFileAtomic, so an interrupted run
+// never leaves a partial file under the target name. progress, if not nil,
+// is called after each tensor with the tensor bytes written so far and the
+// total.
+func (w *Writer) WriteFile(path string, progress func(done, total uint64)) error {
+	return WriteFileAtomic(path, func(f io.Writer) error {
+		bw := bufio.NewWriterSize(f, 1<<20)
+		if err := w.Write(bw, progress); err != nil {
+			return err
 		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err = w.Write(bw, progress); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	// CreateTemp makes the file private (0600); a model is an ordinary file.
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+		return bw.Flush()
+	})
 }
 
 // Write streams the GGUF image to out.
@@ -294,43 +270,22 @@ func (e *encoder) value(v Value) {
 	case float64:
 		e.u64(math.Float64bits(x))
 	case []string:
-		e.arrayHeader(ValString, len(x))
-		for _, s := range x {
-			e.str(s)
-		}
+		writeArray(e, ValString, x, e.str)
 	case []int32:
-		e.arrayHeader(ValInt32, len(x))
-		for _, s := range x {
-			e.u32(uint32(s))
-		}
+		writeArray(e, ValInt32, x, func(v int32) { e.u32(uint32(v)) })
 	case []uint32:
-		e.arrayHeader(ValUint32, len(x))
-		for _, s := range x {
-			e.u32(s)
-		}
+		writeArray(e, ValUint32, x, e.u32)
 	case []float32:
-		e.arrayHeader(ValFloat32, len(x))
-		for _, s := range x {
-			e.u32(math.Float32bits(s))
-		}
+		writeArray(e, ValFloat32, x, func(v float32) { e.u32(math.Float32bits(v)) })
 	case []uint64:
-		e.arrayHeader(ValUint64, len(x))
-		for _, s := range x {
-			e.u64(s)
-		}
+		writeArray(e, ValUint64, x, e.u64)
 	case []int64:
-		e.arrayHeader(ValInt64, len(x))
-		for _, s := range x {
-			e.u64(uint64(s))
-		}
+		writeArray(e, ValInt64, x, func(v int64) { e.u64(uint64(v)) })
 	case []uint8:
 		e.arrayHeader(ValUint8, len(x))
 		e.raw(x)
 	case []int8:
-		e.arrayHeader(ValInt8, len(x))
-		for _, s := range x {
-			e.u8(uint8(s))
-		}
+		writeArray(e, ValInt8, x, func(v int8) { e.u8(uint8(v)) })
 	case []Value:
 		e.arrayHeader(v.ElemType, len(x))
 		for _, s := range x {
@@ -340,6 +295,14 @@ func (e *encoder) value(v Value) {
 		if e.err == nil {
 			e.err = fmt.Errorf("cannot encode %T", v.V)
 		}
+	}
+}
+
+// writeArray writes an array of GGUF type t, each element with put.
+func writeArray[T any](e *encoder, t ValueType, xs []T, put func(T)) {
+	e.arrayHeader(t, len(xs))
+	for _, x := range xs {
+		put(x)
 	}
 }
 

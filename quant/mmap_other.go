@@ -7,7 +7,7 @@ import (
 	"os"
 )
 
-// mapFile reads the file into memory where mmap is not available.
+// mapFile is MapFile where mmap is not available: it reads the file.
 func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
 	data := make([]byte, size)
 	if _, err := io.ReadFull(f, data); err != nil {

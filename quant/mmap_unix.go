@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mapFile maps the whole file read-only. Pages are read by the kernel on
-// first touch, so opening a model costs nothing proportional to its size.
+// mapFile is MapFile with mmap: shared and read-only, so the pages are the
+// page cache's and every process that maps the file shares them.
 func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
 	data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {

@@ -8,9 +8,10 @@ import (
 // Type is a ggml tensor type as stored in a GGUF tensor-info record.
 type Type uint32
 
-// The ggml tensor types (ggml.h). gosling computes with F32, F16, Q8_0 and
-// Q4_0; the others are recognised so that a file holding them gets a clear
-// "unsupported type" error naming the tensor instead of a parse failure.
+// The ggml tensor types (ggml.h). Package quant encodes and decodes the
+// types in codec.go's table (Type.CanQuantize); the others are recognised so
+// that a file holding them gets a clear "unsupported type" error naming the
+// tensor instead of a parse failure.
 const (
 	TypeF32     Type = 0
 	TypeF16     Type = 1
@@ -56,25 +57,25 @@ var typeTable = map[Type]typeInfo{
 	TypeF32:     {"F32", 1, 4},
 	TypeF16:     {"F16", 1, 2},
 	TypeQ4_0:    {"Q4_0", QK, BlockQ4_0Bytes},
-	TypeQ4_1:    {"Q4_1", 32, 20},
-	TypeQ5_0:    {"Q5_0", 32, 22},
-	TypeQ5_1:    {"Q5_1", 32, 24},
+	TypeQ4_1:    {"Q4_1", QK, BlockQ4_1Bytes},
+	TypeQ5_0:    {"Q5_0", QK, BlockQ5_0Bytes},
+	TypeQ5_1:    {"Q5_1", QK, BlockQ5_1Bytes},
 	TypeQ8_0:    {"Q8_0", QK, BlockQ8_0Bytes},
 	TypeQ8_1:    {"Q8_1", 32, 36},
-	TypeQ2_K:    {"Q2_K", 256, 84},
-	TypeQ3_K:    {"Q3_K", 256, 110},
-	TypeQ4_K:    {"Q4_K", 256, 144},
-	TypeQ5_K:    {"Q5_K", 256, 176},
-	TypeQ6_K:    {"Q6_K", 256, 210},
-	TypeQ8_K:    {"Q8_K", 256, 292},
+	TypeQ2_K:    {"Q2_K", QKK, BlockQ2_KBytes},
+	TypeQ3_K:    {"Q3_K", QKK, BlockQ3_KBytes},
+	TypeQ4_K:    {"Q4_K", QKK, BlockQ4_KBytes},
+	TypeQ5_K:    {"Q5_K", QKK, BlockQ5_KBytes},
+	TypeQ6_K:    {"Q6_K", QKK, BlockQ6_KBytes},
+	TypeQ8_K:    {"Q8_K", QKK, BlockQ8_KBytes},
 	TypeIQ2_XXS: {"IQ2_XXS", 256, 66},
 	TypeIQ2_XS:  {"IQ2_XS", 256, 74},
 	TypeIQ3_XXS: {"IQ3_XXS", 256, 98},
 	TypeIQ1_S:   {"IQ1_S", 256, 50},
-	TypeIQ4_NL:  {"IQ4_NL", 32, 18},
+	TypeIQ4_NL:  {"IQ4_NL", QK, BlockIQ4_NLBytes},
 	TypeIQ3_S:   {"IQ3_S", 256, 110},
 	TypeIQ2_S:   {"IQ2_S", 256, 82},
-	TypeIQ4_XS:  {"IQ4_XS", 256, 136},
+	TypeIQ4_XS:  {"IQ4_XS", QKK, BlockIQ4_XSBytes},
 	TypeI8:      {"I8", 1, 1},
 	TypeI16:     {"I16", 1, 2},
 	TypeI32:     {"I32", 1, 4},

@@ -49,3 +49,17 @@ func TestTypeSizes(t *testing.T) {
 		t.Errorf("Q8_0 RowBytes(48): error %v", err)
 	}
 }
+
+func TestCanQuantize(t *testing.T) {
+	for _, ty := range []Type{TypeF32, TypeF16, TypeBF16, TypeQ8_0, TypeQ4_0, TypeQ4_1, TypeQ5_0, TypeQ5_1,
+		TypeQ2_K, TypeQ3_K, TypeQ4_K, TypeQ5_K, TypeQ6_K, TypeIQ4_NL, TypeIQ4_XS} {
+		if !ty.CanQuantize() || !ty.CanDequantize() {
+			t.Errorf("%s: CanQuantize %v, CanDequantize %v", ty, ty.CanQuantize(), ty.CanDequantize())
+		}
+	}
+	for _, ty := range []Type{TypeQ8_K, TypeIQ2_XXS, TypeIQ1_S, TypeTQ1_0, TypeMXFP4, TypeQ8_1, TypeI8} {
+		if ty.CanQuantize() {
+			t.Errorf("%s: CanQuantize", ty)
+		}
+	}
+}

@@ -5,10 +5,14 @@ package runtime
 // another. Both have the same contract: Forward and Prefill advance s and
 // return the logits after its last token, in a slice that belongs to the
 // Stepper and is overwritten by its next call.
+//
+// A prompt longer than a chunk is the Generator's to split (Generator.Feed,
+// the one chunk loop): a Stepper runs what it is given in one step.
 type Stepper interface {
 	Forward(s *State, token int) ([]float32, error)
+	// Prefill runs one chunk: 1 to Chunk() tokens.
 	Prefill(s *State, tokens []int32) ([]float32, error)
-	// Chunk is the most tokens one Prefill step runs together.
+	// Chunk is the most tokens one Prefill runs together.
 	Chunk() int
 }
 
@@ -20,8 +24,11 @@ var _ Stepper = (*Context)(nil)
 // floats are brought up to date only by Sync. A State the back end has not
 // seen, or whose Tokens count changed on the host (Reset, CopyFrom, a state
 // file), is uploaded before its next step; host code that replaces a
-// State's floats without changing its Tokens count calls Forget. Chat does
-// both itself; other users of a Generator call its Sync and Forget.
+// State's floats without changing its Tokens count calls Forget.
+//
+// Sync and Forget are for implementers and for code that drives a Backend
+// by hand: a Generator (and so a Chat) built with a Backend calls them
+// itself wherever it saves or copies a state.
 type Backend interface {
 	Stepper
 	// Sync copies the back end's copy of s into s, for host code that reads,

@@ -1,83 +1,15 @@
 package runtime_test
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/gosling-edge/gosling/runtime"
+	"github.com/gosling-edge/gosling/runtime/internal/shadow"
 )
-
-// shadowBackend is a Backend that keeps the state of the sequence it runs
-// in its own copy, as a GPU does: the host State's floats change only when
-// Sync copies them back, and a State is uploaded only when the backend has
-// not seen it or its Tokens count changed. It runs on a CPU Context.
-type shadowBackend struct {
-	ctx         *runtime.Context
-	dev         *runtime.State // the "device" copy
-	bound       *runtime.State // the host State dev belongs to
-	boundTokens int64
-}
-
-func newShadowBackend(m *runtime.Model) *shadowBackend {
-	return &shadowBackend{ctx: m.NewContext(), dev: m.NewState()}
-}
-
-func (b *shadowBackend) bind(s *runtime.State) {
-	if s == b.bound && s.Tokens == b.boundTokens {
-		return
-	}
-	if old := b.bound; old != nil && old != s && old.Tokens == b.boundTokens {
-		copy(old.Floats(), b.dev.Floats())
-	}
-	b.dev.CopyFrom(s)
-	b.bound, b.boundTokens = s, s.Tokens
-}
-
-func (b *shadowBackend) Forward(s *runtime.State, token int) ([]float32, error) {
-	b.bind(s)
-	logits, err := b.ctx.Forward(b.dev, token)
-	if err != nil {
-		b.bound = nil
-		return nil, err
-	}
-	s.Tokens++
-	b.boundTokens = s.Tokens
-	return logits, nil
-}
-
-func (b *shadowBackend) Prefill(s *runtime.State, tokens []int32) ([]float32, error) {
-	b.bind(s)
-	logits, err := b.ctx.Prefill(b.dev, tokens)
-	if err != nil {
-		b.bound = nil
-		return nil, err
-	}
-	s.Tokens += int64(len(tokens))
-	b.boundTokens = s.Tokens
-	return logits, nil
-}
-
-func (b *shadowBackend) Chunk() int { return b.ctx.Chunk() }
-
-func (b *shadowBackend) Sync(s *runtime.State) error {
-	if s == b.bound && s.Tokens == b.boundTokens {
-		copy(s.Floats(), b.dev.Floats())
-	}
-	return nil
-}
-
-func (b *shadowBackend) Forget(s *runtime.State) {
-	if s == b.bound {
-		b.bound = nil
-	}
-}
-
-func (b *shadowBackend) String() string { return "shadow (test)" }
-func (b *shadowBackend) Close() error   { return nil }
-
-var _ runtime.Backend = (*shadowBackend)(nil)
 
 // A Chat on a Backend that keeps the state off the host behaves as one on
 // the CPU: Save writes the state the device holds, a prompt cancelled
@@ -86,8 +18,7 @@ var _ runtime.Backend = (*shadowBackend)(nil)
 func TestChatOnBackendMatchesCPU(t *testing.T) {
 	m := chatModel(t)
 	opt := runtime.ChatOptions{System: "Be brief.", Sampler: runtime.SamplerOptions{Temperature: 1, TopP: 0.9, Seed: 4}, MaxTokens: 12}
-	cpu, dev := m.NewChat(opt), m.NewChat(opt)
-	dev.Gen.Backend = newShadowBackend(m)
+	cpu, dev := m.NewChat(nil, opt), m.NewChat(shadow.New(m), opt)
 	dir := t.TempDir()
 
 	// do runs the same action on both chats and compares what it returns.
@@ -154,7 +85,7 @@ func TestChatOnBackendMatchesCPU(t *testing.T) {
 		for i := range tokens {
 			tokens[i] = int32(100 + i%50)
 		}
-		logits, err := m.NewContext().Prefill(s, tokens)
+		logits, err := m.NewGenerator(nil, runtime.SamplerOptions{}).Feed(context.Background(), s, tokens, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,12 +95,55 @@ func TestChatOnBackendMatchesCPU(t *testing.T) {
 		}
 		return s, slices.Clone(logits), path
 	}
-	other, otherLogits, _ := sameLength(dev.State().Tokens)
+	other, otherLogits, _ := sameLength(dev.Tokens())
 	step("SetStart to a state of the same length", func(c *runtime.Chat) (string, error) { return "", c.SetStart(other, otherLogits) })
 	step("reply after SetStart", reply(context.Background(), "And now?"))
 	step("Reset", func(c *runtime.Chat) (string, error) { c.Reset(); return "", nil })
 	step("reply after Reset", reply(context.Background(), "Once more"))
-	_, _, path := sameLength(dev.State().Tokens)
+	_, _, path := sameLength(dev.Tokens())
 	step("Load a state of the same length", func(c *runtime.Chat) (string, error) { return "", c.Load(path) })
 	step("reply after Load", reply(context.Background(), "Last one"))
+}
+
+// A Generator on a Backend gives what it gives on the CPU: a prompt of
+// several chunks goes to the device a chunk a step, and SaveState writes
+// the state the device holds, not the stale host copy.
+func TestGeneratorOnBackendMatchesCPU(t *testing.T) {
+	m := chatModel(t)
+	prompt := make([]int32, 2*runtime.DefaultChunk+5)
+	for i := range prompt {
+		prompt[i] = int32(1 + (i*37)%(m.Vocab-1))
+	}
+	dir := t.TempDir()
+	run := func(step runtime.Stepper, name string) (text string, state []byte) {
+		t.Helper()
+		g := m.NewGenerator(step, runtime.SamplerOptions{Temperature: 1, TopP: 0.9, Seed: 5})
+		s := m.NewState()
+		var out []byte
+		st, err := g.Generate(context.Background(), s, prompt, nil, runtime.GenerateOptions{MaxTokens: 10, BanEndOfText: true},
+			func(b []byte) error { out = append(out, b...); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.GeneratedTokens != 10 {
+			t.Fatalf("%s: %d tokens generated, want 10", name, st.GeneratedTokens)
+		}
+		path := filepath.Join(dir, name)
+		if err := g.SaveState(path, s, g.Logits()); err != nil {
+			t.Fatal(err)
+		}
+		return string(out), readFile(t, path)
+	}
+	dev := shadow.New(m)
+	textCPU, stateCPU := run(nil, "cpu.state")
+	textDev, stateDev := run(dev, "dev.state")
+	if textCPU != textDev {
+		t.Errorf("text: cpu %q, backend %q", textCPU, textDev)
+	}
+	if !bytes.Equal(stateCPU, stateDev) {
+		t.Error("the backend's generator saved another state than the cpu's")
+	}
+	if want := (len(prompt) + dev.Chunk() - 1) / dev.Chunk(); dev.Prefills != want {
+		t.Errorf("the prompt of %d tokens took %d Prefill calls, want %d (chunks of %d)", len(prompt), dev.Prefills, want, dev.Chunk())
+	}
 }

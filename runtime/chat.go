@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/gosling-edge/gosling/runtime/grammar"
 )
 
-// The G1 chat template (RWKV-7 "G1" models, DESIGN §8):
+// The G1 chat template (RWKV-7 "G1" models), as the official chat writes it:
 //
 //	System: …\n\n            (optional, once, at the start)
 //	User: …\n\nAssistant:    (" <think" appended in think mode)
@@ -58,14 +60,6 @@ func AssistantPrefix(think bool) string {
 	return "Assistant:"
 }
 
-// ChatPrompt is the G1 prompt for one exchange: the system segment (if
-// any) followed by the user segment. Feed it to a state that ends at a turn
-// boundary (the zero state, or one after a reply's "\n\n"); the model's
-// reply follows, ending with "\n\n".
-func ChatPrompt(system, user string, think bool) string {
-	return SystemSegment(system) + UserSegment(user, think)
-}
-
 // ReplySegment is how an assistant message of the history is written back
 // into the template: the reply as the model generated it after
 // "Assistant:" and the end of the turn. The model puts a space before its
@@ -91,17 +85,20 @@ type ChatOptions struct {
 	Sampler   SamplerOptions
 	MaxTokens int                   // per reply; 0 = until "\n\n"
 	Progress  func(done, total int) // called while a prompt is read
+	// Grammar, if set, constrains each reply (GenerateOptions.Grammar); a
+	// reply ends where the grammar does, and the turn is closed after it.
+	Grammar *grammar.Grammar
 }
 
 // Chat is one conversation with a model: its state, and what a reset goes
-// back to. A Chat is used by one goroutine at a time. With a Backend on
-// Gen, the Chat keeps the device copy of its state and the host copy in
-// step where it needs to: Save and Reply sync, Reset, Load and SetStart
-// make the next step upload.
+// back to. A Chat is used by one goroutine at a time. On a Backend the
+// Chat's Generator keeps the device copy of its state and the host copy in
+// step: Save and Reply bring it to the host where they need it, Reset,
+// Load and SetStart make the next step upload.
 type Chat struct {
-	Model *Model
-	Opt   ChatOptions
-	Gen   *Generator
+	m   *Model
+	opt ChatOptions
+	gen *Generator
 
 	state  *State
 	logits []float32 // after the state's last token, nil if unknown
@@ -109,21 +106,18 @@ type Chat struct {
 	before *State    // the state before the current turn, to undo a cancelled prompt
 }
 
-// NewChat starts a conversation from the zero state.
-func (m *Model) NewChat(opt ChatOptions) *Chat {
-	return &Chat{Model: m, Opt: opt, Gen: m.NewGenerator(opt.Sampler), state: m.NewState(), start: m.NewState(), before: m.NewState()}
+// NewChat starts a conversation from the zero state, run on step (a
+// Backend, or nil for the CPU) as NewGenerator does.
+func (m *Model) NewChat(step Stepper, opt ChatOptions) *Chat {
+	return &Chat{m: m, opt: opt, gen: m.NewGenerator(step, opt.Sampler), state: m.NewState(), start: m.NewState(), before: m.NewState()}
 }
 
-// State is the conversation's current state (owned by the Chat). With a
-// Backend its floats are current only after Sync (its Tokens always are).
-func (c *Chat) State() *State { return c.state }
+// Options are the options the Chat was made with.
+func (c *Chat) Options() ChatOptions { return c.opt }
 
-// Sync brings the host copy of the state up to date from the Backend, if
-// any, for code that reads or copies State().
-func (c *Chat) Sync() error { return c.Gen.Sync(c.state) }
-
-// Logits are the model's output after the state's last token, or nil.
-func (c *Chat) Logits() []float32 { return c.logits }
+// Tokens is the number of tokens the conversation's state has read since
+// the zero state.
+func (c *Chat) Tokens() int64 { return c.state.Tokens }
 
 // SetStart makes s (copied) both the current state and what Reset returns
 // to: a conversation continued from a saved state. logits may be nil.
@@ -132,8 +126,7 @@ func (c *Chat) SetStart(s *State, logits []float32) error {
 		return fmt.Errorf("the state does not belong to this model")
 	}
 	c.start.CopyFrom(s)
-	c.state.CopyFrom(s)
-	c.Gen.Forget(c.state)
+	c.gen.replace(c.state, s)
 	c.logits = append(c.logits[:0:0], logits...)
 	if logits == nil {
 		c.logits = nil
@@ -143,28 +136,23 @@ func (c *Chat) SetStart(s *State, logits []float32) error {
 
 // Reset returns to the start of the conversation.
 func (c *Chat) Reset() {
-	c.state.CopyFrom(c.start)
-	c.Gen.Forget(c.state)
+	c.gen.replace(c.state, c.start)
 	c.logits = nil
 }
 
 // Save writes the current state (with its logits) to a state file.
 func (c *Chat) Save(path string) error {
-	if err := c.Sync(); err != nil {
-		return err
-	}
-	return SaveState(path, c.Model, c.state, c.logits)
+	return c.gen.SaveState(path, c.state, c.logits)
 }
 
 // Load replaces the current state with a state file's; Reset still goes
 // back to the start.
 func (c *Chat) Load(path string) error {
-	s, logits, err := LoadState(path, c.Model)
+	s, logits, err := LoadState(path, c.m)
 	if err != nil {
 		return err
 	}
-	c.state.CopyFrom(s)
-	c.Gen.Forget(c.state)
+	c.gen.replace(c.state, s)
 	c.logits = logits
 	return nil
 }
@@ -179,37 +167,36 @@ func (c *Chat) Reply(ctx context.Context, user string, emit func([]byte) error) 
 	if CleanChatText(user) == "" {
 		return Stats{}, ErrEmptyMessage
 	}
-	prompt := UserSegment(user, c.Opt.Think)
+	prompt := UserSegment(user, c.opt.Think)
 	if c.state.Tokens == 0 {
-		prompt = SystemSegment(c.Opt.System) + prompt
+		prompt = SystemSegment(c.opt.System) + prompt
 	}
-	ids := c.Model.Tokenizer.Encode([]byte(prompt))
+	ids := c.m.Tokenizer.Encode([]byte(prompt))
 	// The copy that undoes a cancelled prompt is taken on the host.
-	if err := c.Sync(); err != nil {
+	if err := c.gen.sync(c.state); err != nil {
 		return Stats{}, err
 	}
 	c.before.CopyFrom(c.state)
 	opt := GenerateOptions{
-		MaxTokens:    c.Opt.MaxTokens,
-		Sampler:      c.Opt.Sampler,
+		MaxTokens:    c.opt.MaxTokens,
 		Stop:         [][]byte{[]byte(EndOfTurn)},
 		BanEndOfText: true,
-		Progress:     c.Opt.Progress,
+		Progress:     c.opt.Progress,
+		Grammar:      c.opt.Grammar,
 	}
-	st, err := c.Gen.Generate(ctx, c.state, ids, nil, opt, emit)
+	st, err := c.gen.Generate(ctx, c.state, ids, nil, opt, emit)
 	if err == nil && st.StopReason == StopCancelled && c.state.Tokens < c.before.Tokens+int64(len(ids)) {
 		// Cancelled while reading the prompt: as if it was never sent.
-		c.state.CopyFrom(c.before)
-		c.Gen.Forget(c.state)
+		c.gen.replace(c.state, c.before)
 		return st, nil
 	}
-	c.logits = c.Gen.Logits()
+	c.logits = c.gen.Logits()
 	if err != nil {
 		return st, err
 	}
 	if st.StopReason != StopString {
 		// Close the turn, so that the next "User:" follows a blank line.
-		logits, ferr := c.Gen.Feed(context.Background(), c.state, c.Model.Tokenizer.Encode([]byte(EndOfTurn)), nil)
+		logits, ferr := c.gen.Feed(context.Background(), c.state, c.m.Tokenizer.Encode([]byte(EndOfTurn)), nil)
 		if ferr != nil {
 			return st, ferr
 		}

@@ -1,8 +1,10 @@
 package runtime_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,11 +28,11 @@ func TestChatTemplate(t *testing.T) {
 			t.Errorf("CleanChatText(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got, want := runtime.ChatPrompt("Be brief.", "Hi\r\n\r\nthere", false),
+	if got, want := runtime.SystemSegment("Be brief.")+runtime.UserSegment("Hi\r\n\r\nthere", false),
 		"System: Be brief.\n\nUser: Hi\nthere\n\nAssistant:"; got != want {
-		t.Errorf("ChatPrompt = %q, want %q", got, want)
+		t.Errorf("system and user segments = %q, want %q", got, want)
 	}
-	if got, want := runtime.ChatPrompt("", "Why?", true), "User: Why?\n\nAssistant: <think"; got != want {
+	if got, want := runtime.SystemSegment("")+runtime.UserSegment("Why?", true), "User: Why?\n\nAssistant: <think"; got != want {
 		t.Errorf("think mode: %q, want %q", got, want)
 	}
 	for _, generated := range []string{" Hello.", "  Indented.", " "} {
@@ -54,7 +56,7 @@ func TestChatReply(t *testing.T) {
 		t.Fatal("the test model has no \"\\n\\n\" token")
 	}
 	opt := runtime.ChatOptions{System: "You are terse.", Sampler: runtime.SamplerOptions{Temperature: 1, TopP: 0.9, Seed: 3}, MaxTokens: 40}
-	c := m.NewChat(opt)
+	c := m.NewChat(nil, opt)
 	var pieces [][]byte
 	st, err := c.Reply(context.Background(), "Hello\n\n\nthere", func(b []byte) error {
 		pieces = append(pieces, slices.Clone(b))
@@ -73,7 +75,7 @@ func TestChatReply(t *testing.T) {
 	if strings.Contains(string(reply), "\n\n") {
 		t.Errorf("reply %q contains the end of turn", reply)
 	}
-	prompt := m.Tokenizer.Encode([]byte(runtime.ChatPrompt(opt.System, "Hello\nthere", false)))
+	prompt := m.Tokenizer.Encode([]byte(runtime.SystemSegment(opt.System) + runtime.UserSegment("Hello\nthere", false)))
 	if st.PromptTokens != len(prompt) {
 		t.Errorf("prompt of %d tokens, want %d (system + user)", st.PromptTokens, len(prompt))
 	}
@@ -81,12 +83,12 @@ func TestChatReply(t *testing.T) {
 	if st.StopReason != runtime.StopString {
 		closing = len(m.Tokenizer.Encode([]byte("\n\n")))
 	}
-	if want := int64(len(prompt) + st.GeneratedTokens + closing); c.State().Tokens != want {
-		t.Errorf("state after the reply holds %d tokens, want %d (stop: %s)", c.State().Tokens, want, st.StopReason)
+	if want := int64(len(prompt) + st.GeneratedTokens + closing); c.Tokens() != want {
+		t.Errorf("state after the reply holds %d tokens, want %d (stop: %s)", c.Tokens(), want, st.StopReason)
 	}
 
 	// The second message has no system segment.
-	before := c.State().Tokens
+	before := c.Tokens()
 	st2, err := c.Reply(context.Background(), "More", func([]byte) error { return nil })
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +96,7 @@ func TestChatReply(t *testing.T) {
 	if want := len(m.Tokenizer.Encode([]byte(runtime.UserSegment("More", false)))); st2.PromptTokens != want {
 		t.Errorf("second prompt %d tokens, want %d", st2.PromptTokens, want)
 	}
-	if c.State().Tokens <= before {
+	if c.Tokens() <= before {
 		t.Error("the second reply did not advance the state")
 	}
 
@@ -103,15 +105,18 @@ func TestChatReply(t *testing.T) {
 	if err := c.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	saved := slices.Clone(c.State().Floats())
 	c.Reset()
-	if c.State().Tokens != 0 {
-		t.Errorf("after Reset: %d tokens", c.State().Tokens)
+	if c.Tokens() != 0 {
+		t.Errorf("after Reset: %d tokens", c.Tokens())
 	}
 	if err := c.Load(path); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(c.State().Floats(), saved) {
+	again := filepath.Join(t.TempDir(), "again.state")
+	if err := c.Save(again); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := readFile(t, path), readFile(t, again); !bytes.Equal(a, b) {
 		t.Error("Load did not restore the saved state")
 	}
 	if _, err := c.Reply(context.Background(), " \n\n ", nil); !errors.Is(err, runtime.ErrEmptyMessage) {
@@ -123,7 +128,7 @@ func TestChatReply(t *testing.T) {
 // message works; cancelling before the reply starts undoes the prompt.
 func TestChatCancel(t *testing.T) {
 	m := chatModel(t)
-	c := m.NewChat(runtime.ChatOptions{Sampler: runtime.SamplerOptions{Temperature: 1, TopP: 1, Seed: 1}})
+	c := m.NewChat(nil, runtime.ChatOptions{Sampler: runtime.SamplerOptions{Temperature: 1, TopP: 1, Seed: 1}})
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
 	st, err := c.Reply(ctx, "Tell me everything.", func(b []byte) error {
@@ -138,11 +143,20 @@ func TestChatCancel(t *testing.T) {
 	if st.GeneratedTokens < 5 {
 		t.Errorf("%d tokens before the cancel", st.GeneratedTokens)
 	}
-	tokens := c.State().Tokens
+	tokens := c.Tokens()
 	ctx, cancel = context.WithCancel(context.Background())
 	cancel()
 	st, err = c.Reply(ctx, "Ignored.", nil)
-	if err != nil || st.StopReason != runtime.StopCancelled || c.State().Tokens != tokens {
-		t.Errorf("cancelled before the prompt: %v, %q, state %d tokens, want %d", err, st.StopReason, c.State().Tokens, tokens)
+	if err != nil || st.StopReason != runtime.StopCancelled || c.Tokens() != tokens {
+		t.Errorf("cancelled before the prompt: %v, %q, state %d tokens, want %d", err, st.StopReason, c.Tokens(), tokens)
 	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

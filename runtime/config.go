@@ -24,7 +24,8 @@ type Config struct {
 	GNormEps float32 // eps of the per-head group norm (ln_x)
 }
 
-// The constants of DESIGN §4.
+// The norm epsilons of the forward pass (doc.go, "The forward pass"): the
+// layer norms' default, which the file may override, and the group norm's.
 const (
 	layerNormEps = 1e-5
 	groupNormEps = 64e-5

@@ -49,6 +49,13 @@ func copyFile(t *testing.T, src, dir string) string {
 
 // tensorStart is the absolute file offset of a tensor's data.
 func tensorStart(t *testing.T, path, name string) int64 {
+	ti, dataOffset := tensorInfo(t, path, name)
+	return int64(dataOffset + ti.Offset)
+}
+
+// tensorInfo is a tensor's entry in the GGUF file at path, and the offset
+// of the file's tensor data.
+func tensorInfo(t *testing.T, path, name string) (quant.TensorInfo, uint64) {
 	t.Helper()
 	g, err := quant.Open(path)
 	if err != nil {
@@ -59,7 +66,7 @@ func tensorStart(t *testing.T, path, name string) int64 {
 	if !ok {
 		t.Fatalf("%s: no tensor %s", path, name)
 	}
-	return int64(g.DataOffset + ti.Offset)
+	return *ti, g.DataOffset
 }
 
 func TestFaultTruncatedModel(t *testing.T) {
@@ -120,11 +127,12 @@ func faultAfterTruncate(t *testing.T, path string, size int64, threads int) {
 	for i := range prompt {
 		prompt[i] = int32(m.Vocab - 1 - i)
 	}
-	_, err = c.Prefill(m.NewState(), prompt)
+	_, err = c.Prefill(m.NewState(), prompt[:c.Chunk()])
 	wantFault("Prefill", err)
-	// A generator goes through the same guard.
-	g := m.NewGenerator(runtime.SamplerOptions{})
-	_, err = g.Feed(t.Context(), m.NewState(), prompt[:3], nil)
+	// A generator, which cuts a prompt into chunks, goes through the same
+	// guard.
+	g := m.NewGenerator(nil, runtime.SamplerOptions{})
+	_, err = g.Feed(t.Context(), m.NewState(), prompt, nil)
 	wantFault("Generator.Feed", err)
 	// The tokenizer was copied out of the mapping at load: still usable.
 	text := []byte("still alive\n\n")

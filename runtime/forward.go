@@ -30,14 +30,38 @@ type Context struct {
 	loraW, loraA           []float32
 	loraV, loraG           []float32
 	ffn                    []float32
-	xq                     []int8    // the current input as Q8 blocks
-	xd                     []float32 // and their scales
 	logits                 []float32
 
 	one [1]int32 // Forward's token, so that it allocates nothing
-	mv  matVecJob
-	mm  matMulJob
+	obs InputObserver
+	vj  verifyJob
 	err error
+
+	hj    headJob // the per-head work of the current layer (heads)
+	hitem [1]item
+
+	// The batch of products being queued for one hand-off to the pool
+	// (see queue and flush), and their inputs in the quantized forms the
+	// products take.
+	prods [maxBatch]product
+	items [maxBatch]item
+	nb    int
+	q     [maxBatch]quantizedInput
+	nq    int
+}
+
+// maxBatch is the most products one hand-off carries: a layer's first
+// stage (r, k, v and the four LoRA first products).
+const maxBatch = 8
+
+// quantizedInput is an input vector in one quantized form (see actKind),
+// for the products of a batch that read it in that form; room is the
+// slot's buffers, a the part of them holding src.
+type quantizedInput struct {
+	src  []float32
+	kind actKind
+	a    acts
+	room acts
 }
 
 // NewContext allocates the scratch buffers for single tokens and prompt
@@ -52,7 +76,7 @@ func (m *Model) NewContextChunk(chunk int) *Context {
 	vec := func(n int) []float32 { return make([]float32, chunk*n) }
 	maxCols := max(D, c.FFN, c.RankW, c.RankA, c.RankV, c.RankG)
 	maxCols = (maxCols + arm64.QK - 1) / arm64.QK * arm64.QK
-	return &Context{
+	ctx := &Context{
 		m: m, chunk: chunk,
 		x: vec(D), xx: vec(D), d: vec(D), out: vec(D),
 		xr: vec(D), xw: vec(D), xk: vec(D), xv: vec(D), xa: vec(D), xg: vec(D),
@@ -60,11 +84,37 @@ func (m *Model) NewContextChunk(chunk int) *Context {
 		vFirst: vec(D), vMix: vec(D), y: vec(D),
 		loraW: vec(c.RankW), loraA: vec(c.RankA), loraV: vec(c.RankV), loraG: vec(c.RankG),
 		ffn:    vec(c.FFN),
-		xq:     make([]int8, chunk*maxCols),
-		xd:     vec(maxCols / arm64.QK),
 		logits: make([]float32, c.Vocab),
 	}
+	// A batch of several products reads inputs of the model's width or a
+	// LoRA rank; only a batch of one (slot 0) can read the FFN's width.
+	cols := max(D, c.RankW, c.RankA, c.RankV, c.RankG)
+	cols = (cols + arm64.QKK - 1) / arm64.QKK * arm64.QKK
+	for i := range ctx.q {
+		n := cols
+		if i == 0 {
+			n = maxCols
+		}
+		ctx.q[i].room = acts{
+			q: make([]int8, chunk*n),
+			d: vec(n / arm64.QK), s: vec(n / arm64.QK),
+			bs: make([]int16, chunk*n/16),
+		}
+	}
+	return ctx
 }
+
+// An InputObserver sees the input of every matrix product the Context
+// runs: x holds T rows of w.Cols values, one per token. An importance
+// matrix is built from these (the sums of x² per column). x belongs to the
+// Context and must not be kept.
+type InputObserver interface {
+	ObserveInput(w *Matrix, x []float32, T int)
+}
+
+// Observe makes o see every matrix product's input from now on (nil: none,
+// the default; the forward pass then pays one nil check per product).
+func (c *Context) Observe(o InputObserver) { c.obs = o }
 
 // Forward feeds one token to the model, advancing s, and returns the
 // logits for the next token. The returned slice belongs to the Context and
@@ -80,23 +130,17 @@ func (c *Context) Forward(s *State, token int) ([]float32, error) {
 // Chunk is the largest number of tokens one Prefill step runs together.
 func (c *Context) Chunk() int { return c.chunk }
 
-// Prefill feeds a prompt, Chunk tokens at a time: the big matrices run as
-// matrix × matrix over each chunk (weights read once per chunk), the WKV
-// recurrence token by token. It returns the logits after the last token
+// Prefill feeds one chunk of a prompt, 1 to Chunk tokens: the big
+// matrices run as matrix × matrix (weights read once for the chunk), the
+// WKV recurrence token by token. It returns the logits after the last token
 // (computed for that token only). The result equals feeding the tokens one
-// by one with Forward, up to float summation order in the kernels.
+// by one with Forward, up to float summation order in the kernels. A longer
+// prompt goes through Generator.Feed, which splits it.
 func (c *Context) Prefill(s *State, tokens []int32) ([]float32, error) {
-	if len(tokens) == 0 {
-		return nil, fmt.Errorf("prefill: no tokens")
+	if len(tokens) == 0 || len(tokens) > c.chunk {
+		return nil, fmt.Errorf("prefill: %d tokens, want 1 to %d (the chunk)", len(tokens), c.chunk)
 	}
-	for start := 0; start < len(tokens); start += c.chunk {
-		end := min(start+c.chunk, len(tokens))
-		logits, err := c.run(s, tokens[start:end], end == len(tokens))
-		if err != nil || end == len(tokens) {
-			return logits, err
-		}
-	}
-	panic("unreachable")
+	return c.run(s, tokens, true)
 }
 
 func (c *Context) run(s *State, tokens []int32, wantLogits bool) (logits []float32, err error) {
@@ -135,6 +179,11 @@ func (c *Context) run(s *State, tokens []int32, wantLogits bool) (logits []float
 func (c *Context) forward(s *State, tokens []int32) error {
 	m := c.m
 	D := m.Embd
+	if !m.Emb.finite.Load() {
+		if err := c.verify(m.Emb); err != nil {
+			return err
+		}
+	}
 	// x = LN(emb[token]; ln0)
 	for t, tok := range tokens {
 		x := c.x[t*D : (t+1)*D]
@@ -172,79 +221,118 @@ func (c *Context) timeMix(li int, l *Block, s *LayerState, T int) {
 	lerp(c.xa, xx, c.d, l.XA)
 	lerp(c.xg, xx, c.d, l.XG)
 
-	c.mul(l.WR, c.r, c.xr, T)
-	c.mul(l.WK, c.k, c.xk, T)
-	c.mul(l.WV, c.v, c.xv, T)
+	// The products come in two hand-offs to the pool: first everything
+	// that reads the shifted inputs (r, k, v and the first halves of the
+	// LoRAs), then the second halves of the LoRAs.
+	//
+	//	w = exp(−e^−0.5 · sigmoid(w0 + tanh(xw·w1)·w2))
+	//	a = sigmoid(a0 + (xa·a1)·a2)
+	//	g = sigmoid(xg·g1)·g2
+	//	v = v + (v_first − v) · sigmoid(v0 + (xv·v1)·v2), after layer 0
+	c.queue(l.WR, c.r, c.xr, T)
+	c.queue(l.WK, c.k, c.xk, T)
+	c.queue(l.WV, c.v, c.xv, T)
+	c.queue(l.W1, c.loraW, c.xw, T)
+	c.queue(l.A1, c.loraA, c.xa, T)
+	c.queue(l.G1, c.loraG, c.xg, T)
+	if li > 0 {
+		c.queue(l.V1, c.loraV, c.xv, T)
+	}
+	c.flush()
 
-	// w = exp(−e^−0.5 · sigmoid(w0 + tanh(xw·w1)·w2))
-	c.mul(l.W1, c.loraW, c.xw, T)
 	tanhInPlace(c.loraW[:T*m.RankW])
-	c.mul(l.W2, c.w, c.loraW, T)
-	arm64.Decay(c.w[:T*D], c.w[:T*D], l.W0)
-
-	// a = sigmoid(a0 + (xa·a1)·a2)
-	c.mul(l.A1, c.loraA, c.xa, T)
-	c.mul(l.A2, c.a, c.loraA, T)
-	arm64.Sigmoid(c.a[:T*D], c.a[:T*D], l.A0)
-
-	// g = sigmoid(xg·g1)·g2
-	c.mul(l.G1, c.loraG, c.xg, T)
 	arm64.Sigmoid(c.loraG[:T*m.RankG], c.loraG[:T*m.RankG], nil)
-	c.mul(l.G2, c.g, c.loraG, T)
+	c.queue(l.W2, c.w, c.loraW, T)
+	c.queue(l.A2, c.a, c.loraA, T)
+	c.queue(l.G2, c.g, c.loraG, T)
+	if li > 0 {
+		c.queue(l.V2, c.vMix, c.loraV, T)
+	}
+	c.flush()
 
-	// Value residual: layer 0's v is remembered; later layers mix towards it.
-	if li == 0 {
-		copy(c.vFirst[:T*D], c.v[:T*D])
-	} else {
-		c.mul(l.V1, c.loraV, c.xv, T)
-		c.mul(l.V2, c.vMix, c.loraV, T)
-		arm64.Sigmoid(c.vMix[:T*D], c.vMix[:T*D], l.V0)
-		for i, v := range c.v[:T*D] {
-			c.v[i] = v + (c.vFirst[i]-v)*c.vMix[i]
-		}
+	// Everything from here to Wo is per channel or per head, so the pool
+	// splits it by heads: the decay, a and the value residual, then the
+	// WKV-7 recurrence of each head, token after token (see heads).
+	if c.err == nil {
+		c.hj = headJob{c: c, l: l, s: s, li: li, t: T}
+		c.hitem[0] = item{&c.hj, m.Heads, 1, 1}
+		c.err = m.pool.RunBatch(c.hitem[:])
+		c.hj = headJob{}
 	}
 
-	for t := 0; t < T; t++ {
-		c.wkv(l, s, t)
-	}
-
-	// x = x + Wo·(y ⊙ g)
-	mul(c.y[:T*D], c.y[:T*D], c.g[:T*D])
+	// x = x + Wo·(y ⊙ g), y ⊙ g done by heads
 	c.mul(l.WO, c.out, c.y, T)
 	add(c.x[:T*D], c.out[:T*D])
 }
 
-// wkv runs the recurrence for token t of the chunk: key normalisation, the
-// delta-rule update of every head's state, the group norm and the bonus.
-func (c *Context) wkv(l *Block, s *LayerState, t int) {
+// headJob is the per-head part of a layer's time mix for the T tokens of
+// a chunk, split by heads over the pool: each share owns its heads' WKV
+// states, so shares never touch the same memory.
+type headJob struct {
+	c     *Context
+	l     *Block
+	s     *LayerState
+	li, t int
+}
+
+func (j *headJob) run(lo, hi int) {
+	for t := 0; t < j.t; t++ {
+		j.c.heads(j.l, j.s, j.li, t, lo, hi)
+	}
+}
+
+// heads runs token t of the chunk for heads lo..hi-1: the decay, the
+// in-context learning rate a and the value residual of their channels, key
+// normalisation, the delta-rule update of each head's state, the group
+// norm, the bonus and the gate. Every step is per channel or per head, so
+// the result does not depend on how the heads are split.
+func (c *Context) heads(l *Block, s *LayerState, li, t, lo, hi int) {
 	m := c.m
 	D, N := m.Embd, m.HeadSize
-	at := func(buf []float32) []float32 { return buf[t*D : (t+1)*D] }
+	cs, ce := lo*N, hi*N // the channels of these heads
+	at := func(buf []float32) []float32 { return buf[t*D+cs : t*D+ce] }
 	r, w, k, v, a, kk, y := at(c.r), at(c.w), at(c.k), at(c.v), at(c.a), at(c.kk), at(c.y)
 
-	// kk = normalize_per_head(k ⊙ k_k);  k = k ⊙ (1 + (a − 1) ⊙ k_a)
-	mul(kk, k, l.KK)
-	for h := 0; h < m.Heads; h++ {
-		normalize(kk[h*N : (h+1)*N])
-	}
-	for i := range k {
-		k[i] *= 1 + (a[i]-1)*l.KA[i]
+	arm64.Decay(w, w, l.W0[cs:ce])
+	arm64.Sigmoid(a, a, l.A0[cs:ce])
+
+	// Value residual: layer 0's v is remembered; later layers mix towards it.
+	if vFirst := at(c.vFirst); li == 0 {
+		copy(vFirst, v)
+	} else {
+		vMix := at(c.vMix)
+		arm64.Sigmoid(vMix, vMix, l.V0[cs:ce])
+		for i, x := range v {
+			v[i] = x + (vFirst[i]-x)*vMix[i]
+		}
 	}
 
-	for h := 0; h < m.Heads; h++ {
-		hs, he := h*N, (h+1)*N
+	// kk = normalize_per_head(k ⊙ k_k);  k = k ⊙ (1 + (a − 1) ⊙ k_a)
+	mul(kk, k, l.KK[cs:ce])
+	for h := 0; h < hi-lo; h++ {
+		normalize(kk[h*N : (h+1)*N])
+	}
+	ka := l.KA[cs:ce]
+	for i := range k {
+		k[i] *= 1 + (a[i]-1)*ka[i]
+	}
+
+	for h := lo; h < hi; h++ {
+		hs, he := (h-lo)*N, (h-lo+1)*N // within this share's channels
 		yh := y[hs:he]
 		arm64.WKV7(s.WKV[h*N*N:(h+1)*N*N], r[hs:he], w[hs:he], k[hs:he], v[hs:he], kk[hs:he], a[hs:he], yh)
 		// y = GroupNorm(y; ln_x) + (Σ_j r_j·k_j·r_k[h,j])·v
-		arm64.LayerNorm(yh, yh, l.LNXW[hs:he], l.LNXB[hs:he], m.GNormEps)
+		arm64.LayerNorm(yh, yh, l.LNXW[cs+hs:cs+he], l.LNXB[cs+hs:cs+he], m.GNormEps)
 		var bonus float32
-		for j := hs; j < he; j++ {
-			bonus += r[j] * k[j] * l.RK[j]
+		rk := l.RK[cs+hs : cs+he]
+		for j := range yh {
+			bonus += r[hs+j] * k[hs+j] * rk[j]
 		}
 		for j := range yh {
 			yh[j] += bonus * v[hs+j]
 		}
 	}
+	mul(y, y, at(c.g))
 }
 
 // channelMix is the feed-forward half for T tokens: token shift, then
@@ -266,57 +354,90 @@ func (c *Context) channelMix(l *Block, s *LayerState, T int) {
 	add(c.x[:T*D], c.out[:T*D])
 }
 
-// matVecJob is one matrix × vector product, split by rows over the pool.
-type matVecJob struct {
+// product is one matrix product of a batch: out_t = W·x_t for T rows,
+// split by rows over the pool.
+type product struct {
 	m      *Matrix
 	out, x []float32
-	xq     []int8
-	xd     []float32
-}
-
-func (j *matVecJob) run(lo, hi int) { j.m.mulRows(j.out, j.x, j.xq, j.xd, lo, hi) }
-
-// matMulJob is one matrix × T vectors product, split by rows.
-type matMulJob struct {
-	m      *Matrix
-	out, x []float32
-	xq     []int8
-	xd     []float32
+	a      acts
 	t      int
 }
 
-func (j *matMulJob) run(lo, hi int) { j.m.mulRowsT(j.out, j.x, j.xq, j.xd, j.t, lo, hi) }
+// run computes rows lo..hi-1: one token takes the matrix × vector kernels,
+// several the matrix × matrix ones.
+func (j *product) run(lo, hi int) {
+	if j.t == 1 {
+		j.m.mulRows(j.out, j.x, &j.a, lo, hi)
+		return
+	}
+	j.m.mulRowsT(j.out, j.x, &j.a, j.t, lo, hi)
+}
 
-// mul computes out_t = W·x_t for the T rows of x on the pool, quantizing x
-// to Q8 blocks first when W is quantized. One token takes the matrix ×
-// vector kernels, several the matrix × matrix ones. The first error is
-// kept in c.err.
-func (c *Context) mul(w *Matrix, out, x []float32, T int) {
+// queue adds out_t = W·x_t for the T rows of x to the batch that the next
+// flush hands to the pool, quantizing x first in the form W's kernels take
+// (once per batch for an input and form that several products read). The
+// products of a batch must be independent: none may read another's out.
+// A matrix not yet checked for NaN and Inf is checked first (its own run
+// on the pool, before the batch is handed over); a failure is kept in c.err.
+func (c *Context) queue(w *Matrix, out, x []float32, T int) {
 	if c.err != nil {
 		return
 	}
+	if !w.finite.Load() {
+		if c.err = c.verify(w); c.err != nil {
+			return
+		}
+	}
 	out, x = out[:T*w.Rows], x[:T*w.Cols]
-	var xq []int8
-	var xd []float32
-	if w.Quantized() {
-		xq, xd = c.xq[:T*w.Cols], c.xd[:T*w.Cols/arm64.QK]
-		arm64.QuantizeQ8(xq, xd, x)
+	if c.obs != nil {
+		c.obs.ObserveInput(w, x, T)
 	}
-	if T == 1 {
-		j := &c.mv
-		j.m, j.out, j.x, j.xq, j.xd = w, out, x, xq, xd
-		c.err = c.m.Pool.Run(j, w.Rows)
-		return
+	j := &c.prods[c.nb]
+	*j = product{m: w, out: out, x: x, t: T}
+	if k := w.act(); k != actFloat {
+		j.a = c.quantized(k, x)
 	}
-	j := &c.mm
-	j.m, j.out, j.x, j.xq, j.xd, j.t = w, out, x, xq, xd, T
-	c.err = c.m.Pool.Run(j, w.Rows)
+	c.items[c.nb] = item{j, w.Rows, rowAlign, leastRows}
+	c.nb++
+}
+
+// quantized returns x in the form kind, quantizing it unless a product of
+// the batch already took x in that form. The i-th distinct (input, form)
+// pair of a batch goes to slot i: only slot 0 has room for an input wider
+// than the model (the FFN's second product, always a batch of its own).
+func (c *Context) quantized(kind actKind, x []float32) acts {
+	for i := range c.q[:c.nq] {
+		if q := &c.q[i]; q.kind == kind && len(q.src) == len(x) && &q.src[0] == &x[0] {
+			return q.a
+		}
+	}
+	q := &c.q[c.nq]
+	c.nq++
+	q.src, q.kind = x, kind
+	q.a = quantizeInput(kind, q.room, x)
+	return q.a
+}
+
+// flush runs the queued products in one hand-off to the pool and empties
+// the batch. The first error is kept in c.err.
+func (c *Context) flush() {
+	if c.err == nil {
+		c.err = c.m.pool.RunBatch(c.items[:c.nb])
+	}
+	c.nb, c.nq = 0, 0
+}
+
+// mul computes out_t = W·x_t for the T rows of x on the pool: a batch of
+// one product.
+func (c *Context) mul(w *Matrix, out, x []float32, T int) {
+	c.queue(w, out, x, T)
+	c.flush()
 }
 
 // catchFault turns a memory fault on the model mapping (the file truncated
 // while in use) into an error instead of a crash.
 func (c *Context) catchFault(err *error) {
 	if r := recover(); r != nil {
-		*err = c.m.Pool.faultError(r)
+		*err = c.m.pool.faultError(r)
 	}
 }

@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -93,13 +94,18 @@ func TestForwardDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// Splitting rows across threads does not change a single bit.
+// Splitting rows (and heads) across threads does not change a single bit,
+// in prefill or decode.
 func TestThreadsGiveIdenticalLogits(t *testing.T) {
 	path := synthModel(t, small, quant.TypeF16)
 	run := func(threads int) []float32 {
 		m := load(t, path, threads)
 		c, s := m.NewContext(), m.NewState()
-		var all []float32
+		l, err := c.Prefill(s, []int32{7, 70, 700, 3, 300})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := append([]float32(nil), l...)
 		for _, tok := range []int{1, 500, 999, 0, 42} {
 			l, err := c.Forward(s, tok)
 			if err != nil {
@@ -109,10 +115,13 @@ func TestThreadsGiveIdenticalLogits(t *testing.T) {
 		}
 		return all
 	}
-	a, b := run(1), run(4)
-	for i := range a {
-		if a[i] != b[i] {
-			t.Fatalf("logit %d: %v with 1 thread, %v with 4", i, a[i], b[i])
+	a := run(1)
+	for _, threads := range []int{2, 4} {
+		b := run(threads)
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("logit %d: %v with 1 thread, %v with %d", i, a[i], b[i], threads)
+			}
 		}
 	}
 }
@@ -215,7 +224,7 @@ func TestPrefillMatchesDecode(t *testing.T) {
 			want = l
 		}
 		pre, sp := m.NewContextChunk(32), m.NewState()
-		got, err := pre.Prefill(sp, tokens)
+		got, err := m.NewGenerator(pre, runtime.SamplerOptions{}).Feed(context.Background(), sp, tokens, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,6 +238,21 @@ func TestPrefillMatchesDecode(t *testing.T) {
 		if d := maxDiff(sp.Floats(), sd.Floats()); d > tol {
 			t.Errorf("%s: states differ by %g", typ, d)
 		}
+	}
+}
+
+// A Stepper runs one chunk: Prefill refuses no tokens and more than its
+// chunk (Generator.Feed splits longer prompts), leaving the state as it was.
+func TestPrefillTakesOneChunk(t *testing.T) {
+	m := load(t, synthModel(t, small, quant.TypeF32), 1)
+	c, s := m.NewContextChunk(4), m.NewState()
+	for _, n := range []int{0, 5} {
+		if _, err := c.Prefill(s, make([]int32, n)); err == nil || s.Tokens != 0 {
+			t.Errorf("Prefill of %d tokens with a chunk of 4: error %v, state at %d tokens", n, err, s.Tokens)
+		}
+	}
+	if _, err := c.Prefill(s, make([]int32, 4)); err != nil || s.Tokens != 4 {
+		t.Errorf("Prefill of a whole chunk: error %v, state at %d tokens", err, s.Tokens)
 	}
 }
 
@@ -247,12 +271,13 @@ func maxDiff(a, b []float32) float64 {
 }
 
 // BenchmarkPrefill measures a 128-token prompt of the 0.1B shape per
-// iteration, chunked: tokens/s = 128e9 / ns/op.
+// iteration, fed as run feeds it (Generator.Feed, chunks of 32):
+// tokens/s = 128e9 / ns/op.
 func BenchmarkPrefill(b *testing.B) {
 	for _, typ := range []quant.Type{quant.TypeF16} {
 		b.Run(typ.String(), func(b *testing.B) {
 			m := load(b, synthModel(b, synth.Shape01B, typ), 1)
-			c := m.NewContext()
+			g := m.NewGenerator(nil, runtime.SamplerOptions{})
 			tokens := make([]int32, 128)
 			for i := range tokens {
 				tokens[i] = int32(i * 331 % m.Vocab)
@@ -260,7 +285,7 @@ func BenchmarkPrefill(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := c.Prefill(m.NewState(), tokens); err != nil {
+				if _, err := g.Feed(context.Background(), m.NewState(), tokens, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

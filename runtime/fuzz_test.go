@@ -2,6 +2,8 @@ package runtime_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -17,7 +19,10 @@ import (
 // all come from the file. Mutations of a small valid model must either be
 // refused with an error naming the image, or give a model that runs: a
 // token and a short prompt go through without error, and the tokenizer
-// round-trips text.
+// round-trips text. Weights are checked for NaN/Inf lazily, at a tensor's
+// first use, so a loaded model whose mutated scales decode to NaN may
+// instead stop its first Forward with a *quant.NonFiniteError; that is the
+// one error a loaded model may give.
 
 // tinyShapes are the smallest models the runtime accepts: every byte must
 // be a token (257 rows), and Q8_0/Q4_0 rows need 32 values.
@@ -74,13 +79,17 @@ func runLoaded(t *testing.T, m *runtime.Model) {
 	}
 	ctx, s := m.NewContextChunk(4), m.NewState()
 	logits, err := ctx.Forward(s, c.Vocab-1)
+	var damaged *quant.NonFiniteError
+	if errors.As(err, &damaged) {
+		return
+	}
 	if err != nil {
 		t.Fatalf("Forward on a model that loaded: %v", err)
 	}
 	if len(logits) != c.Vocab {
 		t.Fatalf("%d logits for %d rows", len(logits), c.Vocab)
 	}
-	if _, err := ctx.Prefill(s, []int32{0, 1, int32(c.Vocab - 1), 2, 3}); err != nil {
+	if _, err := m.NewGenerator(ctx, runtime.SamplerOptions{}).Feed(context.Background(), s, []int32{0, 1, int32(c.Vocab - 1), 2, 3}, nil); err != nil {
 		t.Fatalf("Prefill on a model that loaded: %v", err)
 	}
 	if s.Tokens != 6 {

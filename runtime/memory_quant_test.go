@@ -16,10 +16,11 @@ import (
 	"github.com/gosling-edge/gosling/tools/synth"
 )
 
-// The in-place proof (DESIGN §3): Q8_0 and Q4_0 weights are computed with
-// straight from the memory map, so after loading and decoding the heap holds
-// only the tokenizer, state and scratch buffers, and the weights show up in
-// the process as file-backed resident pages, not as anonymous memory.
+// The in-place proof (package runtime's invariant "weights are never
+// copied", doc.go): Q8_0 and Q4_0 weights are computed with straight from
+// the memory map, so after loading and decoding the heap holds only the
+// tokenizer, state and scratch buffers, and the weights show up in the
+// process as file-backed resident pages, not as anonymous memory.
 //
 // Each measurement runs in a fresh child process (this test binary
 // re-executed with memoryChildEnv set), so that nothing the parent allocated

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/gosling-edge/gosling/quant"
+	"github.com/gosling-edge/gosling/runtime/grammar"
 	"github.com/gosling-edge/gosling/runtime/tokenizer"
 )
 
@@ -18,7 +19,7 @@ type Model struct {
 	Config
 	Tokenizer *tokenizer.Tokenizer
 	File      *quant.File
-	Pool      *Pool
+	pool      *pool
 
 	Weights
 	eotID       int // "\n\n" in the tokenizer, -1 if absent
@@ -28,9 +29,31 @@ type Model struct {
 		f    Fingerprint
 		err  error
 	}
+	grammarVocab struct { // built once, by the first constrained generation
+		once sync.Once
+		v    *grammar.Vocab
+	}
 }
 
-// Block holds the weights of one layer, named as in DESIGN §4.
+// GrammarVocab is the model's vocabulary laid out for grammar masks
+// (runtime/grammar), with one entry per logit: built on first use, since
+// only constrained generations need it, and shared by every Generator.
+func (m *Model) GrammarVocab() *grammar.Vocab {
+	m.grammarVocab.once.Do(func() {
+		toks := make([][]byte, m.Vocab)
+		for id := 1; id < len(toks); id++ {
+			if id < m.Tokenizer.Size() {
+				toks[id] = m.Tokenizer.Token(id)
+			}
+		}
+		m.grammarVocab.v = grammar.NewVocab(toks)
+	})
+	return m.grammarVocab.v
+}
+
+// Block holds the weights of one layer, named as in the equations of the
+// package documentation (doc.go, sections "The forward pass" and "The
+// weights", which gives each field's GGUF tensor).
 type Block struct {
 	LN1W, LN1B []float32 // ln1: before the time mix
 	LN2W, LN2B []float32 // ln2: before the channel mix
@@ -80,9 +103,9 @@ func Load(path string, opt Options) (*Model, error) {
 		g.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	m.Pool = NewPool(opt.Threads)
+	m.pool = newPool(opt.Threads)
 	mapped := int64(g.Size)
-	m.Pool.truncated = func() (int64, int64, bool) {
+	m.pool.truncated = func() (int64, int64, bool) {
 		st, err := os.Stat(path)
 		if err != nil {
 			return 0, mapped, true
@@ -113,17 +136,21 @@ func LoadImage(data []byte, name string, opt Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	m.Pool = NewPool(opt.Threads)
+	m.pool = newPool(opt.Threads)
 	return m, nil
 }
 
 // Close stops the workers and releases the mapping.
 func (m *Model) Close() error {
-	if m.Pool != nil {
-		m.Pool.Close()
+	if m.pool != nil {
+		m.pool.Close()
 	}
 	return m.File.Close()
 }
+
+// Threads is the number of goroutines that share each matrix product
+// (Options.Threads, at least 1).
+func (m *Model) Threads() int { return m.pool.Threads() }
 
 // WeightBytes is the size of all tensors: what one token reads, at most.
 func (m *Model) WeightBytes() int64 { return m.weightBytes }

@@ -58,7 +58,7 @@ func TestPoolTurnsFaultsIntoErrors(t *testing.T) {
 	// which takes the first share.
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	for _, threads := range []int{1, 2, 4} {
-		p := NewPool(threads)
+		p := newPool(threads)
 		p.truncated = func() (int64, int64, bool) {
 			st, err := os.Stat(path)
 			return st.Size(), rows * pageSize, err != nil || st.Size() < rows*pageSize
@@ -89,7 +89,7 @@ func TestPoolRepanicsBugs(t *testing.T) {
 		nil,
 		func() (int64, int64, bool) { return 10, 10, false },
 	} {
-		p := NewPool(1)
+		p := newPool(1)
 		p.truncated = truncated
 		func() {
 			defer func() {

@@ -82,6 +82,10 @@ type Sampler struct {
 	keys        []uint64 // candidates packed for sorting
 	bucketMass  [2048]float64
 	bucketCount [2048]int32
+
+	// The last Sample's weights are in probs: lastSum is their sum, 0 when
+	// it drew with Argmax (redraw).
+	lastSum float64
 }
 
 // NewSampler makes a sampler for a vocabulary of n logits.
@@ -193,6 +197,7 @@ func GenerateWeights(tok []byte) float32 {
 // Logits with no finite maximum (all NaN or −Inf) give Argmax.
 func (s *Sampler) Sample(logits []float32) int {
 	kept, sum := s.weigh(logits)
+	s.lastSum = sum
 	if kept == nil {
 		return Argmax(logits)
 	}
@@ -205,6 +210,77 @@ func (s *Sampler) Sample(logits []float32) int {
 		}
 	}
 	return int(kept[len(kept)-1])
+}
+
+// redraw draws again from the last Sample's distribution, restricted to
+// the tokens whose logits are not -Inf: for drawsFromAll settings, the
+// draw that Sample would make from these logits (the masked ones of the
+// last Sample's), without a second softmax over the vocabulary. The
+// weights are the last Sample's, relative to its own most likely token;
+// false where they cannot stand for the masked draw (it drew with Argmax,
+// or what remains holds under a millionth of the mass, where float32
+// rounding would show), and the caller Samples the masked logits.
+func (s *Sampler) redraw(logits []float32) (int, bool) {
+	if !(s.lastSum > 0) {
+		return 0, false
+	}
+	p := s.probs[:len(logits)]
+	ninf := float32(math.Inf(-1))
+	if s.Opt.Temperature <= 0 {
+		// Greedy: the most likely tokens left, drawn uniformly.
+		best, ties := float32(0), 0
+		for i, l := range logits {
+			if l != ninf {
+				if p[i] > best {
+					best, ties = p[i], 1
+				} else if p[i] == best {
+					ties++
+				}
+			}
+		}
+		if !(float64(best) > 1e-6*s.lastSum) {
+			return 0, false
+		}
+		k := min(int(s.rng.Float64()*float64(ties)), ties-1)
+		for i, l := range logits {
+			if l != ninf && p[i] == best {
+				if k == 0 {
+					return i, true
+				}
+				k--
+			}
+		}
+	}
+	var sum float64
+	for i, l := range logits {
+		if l != ninf {
+			sum += float64(p[i])
+		}
+	}
+	if !(sum > 1e-6*s.lastSum) {
+		return 0, false
+	}
+	u := s.rng.Float64() * sum
+	var acc float64
+	last := -1
+	for i, l := range logits {
+		if l != ninf {
+			acc += float64(p[i])
+			last = i
+			if u < acc {
+				return i, true
+			}
+		}
+	}
+	return last, true
+}
+
+// drawsFromAll reports whether Sample draws from the whole distribution of
+// n logits, cut by no rank: greedy (every most likely token), or top-p 1
+// without top-k. Then a draw under a mask is the draw without it,
+// conditioned on landing in the mask (sampleUnder).
+func (s *Sampler) drawsFromAll(n int) bool {
+	return (s.Opt.Temperature <= 0 || s.Opt.TopP >= 1) && (s.Opt.TopK <= 0 || s.Opt.TopK >= n)
 }
 
 // Probabilities writes to dst (len(logits) values) the distribution Sample
@@ -223,9 +299,11 @@ func (s *Sampler) Probabilities(dst, logits []float32) bool {
 }
 
 // weigh runs every step of Sample but the draw: it returns the ids kept,
-// most probable first (the draw walks them in that order; numpy walks
-// the whole vector in id order: the same distribution), with their unnormalised weights in s.probs, and the
-// sum of the weights; nil when there is nothing to draw from.
+// most probable first where a rank cut them (top-p < 1 or top-k), in id
+// order where every token is kept (numpy walks the whole vector in id
+// order: the same distribution either way), with their unnormalised
+// weights in s.probs, and the sum of the weights; nil when there is
+// nothing to draw from.
 func (s *Sampler) weigh(logits []float32) (kept []int32, sum float64) {
 	p := s.probs[:len(logits)]
 	if len(p) == 0 || !softmax(p, logits) {
@@ -241,7 +319,18 @@ func (s *Sampler) weighProbabilities(p []float32) (kept []int32, sum float64) {
 	if temp <= 0 {
 		temp, topP = 1, 0
 	}
-	order := s.candidates(p, topP, s.Opt.TopK)
+	var order []int32
+	if topP >= 1 && (s.Opt.TopK <= 0 || s.Opt.TopK >= len(p)) {
+		// Nothing is cut by rank: every token is kept, and the draw walks
+		// them in id order as numpy does. Sorting 65,536 candidates for
+		// no cut was most of a step's sampling time.
+		order = s.order[:len(p)]
+		for i := range order {
+			order[i] = int32(i)
+		}
+	} else {
+		order = s.candidates(p, topP, s.Opt.TopK)
+	}
 
 	cutoff := float32(0) // top-p ≥ 1: keep everything
 	if topP < 1 {
@@ -271,7 +360,10 @@ func (s *Sampler) weighProbabilities(p []float32) (kept []int32, sum float64) {
 		n--
 	}
 	kept = order[:n]
-	maxP := float64(p[kept[0]])
+	var maxP float64
+	for _, id := range kept {
+		maxP = max(maxP, float64(p[id]))
+	}
 	inv := 1 / float64(temp)
 	for _, id := range kept {
 		if temp != 1 {

@@ -53,7 +53,7 @@ func TestSoakGenerate(t *testing.T) {
 	m := load(t, path, threads)
 	t.Logf("model %s: %s", path, m.Config)
 
-	g := m.NewGenerator(runtime.DefaultSampler)
+	g := m.NewGenerator(nil, runtime.DefaultSampler)
 	s := m.NewState()
 	prompt := m.Tokenizer.Encode([]byte("User: Tell me a very long story about a robot on a small board.\n\nAssistant:"))
 	const every = 1000
@@ -78,7 +78,7 @@ func TestSoakGenerate(t *testing.T) {
 	}
 	next := every
 	emit := func([]byte) error {
-		if n := len(g.Generated); n >= next {
+		if n := len(g.Generated()); n >= next {
 			take(n)
 			next += every
 		}
@@ -86,7 +86,7 @@ func TestSoakGenerate(t *testing.T) {
 	}
 	take(0)
 	st, err := g.Generate(context.Background(), s, prompt, nil, runtime.GenerateOptions{
-		MaxTokens: total, Sampler: runtime.DefaultSampler, BanEndOfText: true,
+		MaxTokens: total, BanEndOfText: true,
 	}, emit)
 	if err != nil {
 		t.Fatal(err)

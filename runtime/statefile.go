@@ -7,33 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"unsafe"
+
+	"github.com/gosling-edge/gosling/quant"
 )
 
-// A state file holds one State (DESIGN §7) and, optionally, the logits the
-// model gave after the state's last token, so that generation can go on
-// from the file alone. Layout, little-endian:
-//
-//	offset  size  field
-//	0       8     magic "GOSLSTAT"
-//	8       4     version (1)
-//	12      4     flags: bit 0 = logits present; other bits must be 0
-//	16      32    model fingerprint (Model.Fingerprint)
-//	48      4×5   layers, width, heads, head size, vocabulary rows
-//	68      4     reserved, 0
-//	72      8     tokens consumed since the zero state
-//	80      8     state values S (= layers × (2·width + heads·headsize²))
-//	88      8     logit values (0, or the vocabulary rows)
-//	96      4·S   the state as State.Floats(): per layer AttXPrev, WKV, FFNXPrev
-//	        4·V   logits, if present
-//	end−4   4     CRC-32C of every byte before it
-//
-// Files are written atomically (temp file, fsync, rename, fsync of the
-// directory), so a crash leaves the old file or the new one.
+// The state file format (magic, header, the state's floats, optional
+// logits, CRC-32C) is laid out in the package documentation, section "State
+// files" (doc.go); the constants below are its fixed parts.
 const (
 	stateMagic       = "GOSLSTAT"
 	stateVersion     = 1
@@ -129,8 +114,8 @@ func (m *Model) computeFingerprint() (f Fingerprint, err error) {
 	return f, nil
 }
 
-// StateFile is the content of a state file.
-type StateFile struct {
+// stateFile is the content of a state file.
+type stateFile struct {
 	Fingerprint Fingerprint
 	Layers      int
 	Embd        int
@@ -152,10 +137,10 @@ func stateFloats(layers, embd, heads, headSize int) int64 {
 	return int64(layers) * per
 }
 
-// ParseStateFile decodes a state file. It checks everything it can
+// parseStateFile decodes a state file. It checks everything it can
 // without the model: magic, version, flags, sizes against the shape, and
 // the checksum. It never panics, whatever the bytes.
-func ParseStateFile(b []byte) (*StateFile, error) {
+func parseStateFile(b []byte) (*stateFile, error) {
 	if len(b) < len(stateMagic) || string(b[:len(stateMagic)]) != stateMagic {
 		return nil, fmt.Errorf("not a gosling state file (no %q magic)", stateMagic)
 	}
@@ -170,7 +155,7 @@ func ParseStateFile(b []byte) (*StateFile, error) {
 	if flags&^stateKnownFlags != 0 {
 		return nil, fmt.Errorf("state file flags %#x: unknown bits", flags)
 	}
-	f := &StateFile{}
+	f := &stateFile{}
 	copy(f.Fingerprint[:], b[16:48])
 	dims := [5]int{}
 	for i := range dims {
@@ -222,8 +207,8 @@ func ParseStateFile(b []byte) (*StateFile, error) {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// AppendStateFile appends the encoding of a state file to b.
-func AppendStateFile(b []byte, fp Fingerprint, c Config, s *State, logits []float32) ([]byte, error) {
+// appendStateFile appends the encoding of a state file to b.
+func appendStateFile(b []byte, fp Fingerprint, c Config, s *State, logits []float32) ([]byte, error) {
 	floats := s.Floats()
 	if n := stateFloats(c.Layers, c.Embd, c.Heads, c.HeadSize); n < 0 || int64(len(floats)) != n {
 		return nil, fmt.Errorf("the state has %d values, the model's state %d", len(floats), n)
@@ -260,11 +245,14 @@ func SaveState(path string, m *Model, s *State, logits []float32) error {
 	if err != nil {
 		return err
 	}
-	b, err := AppendStateFile(make([]byte, 0, stateHeaderSize+4*(len(s.Floats())+len(logits))+stateTrailerSize), fp, m.Config, s, logits)
+	b, err := appendStateFile(make([]byte, 0, stateHeaderSize+4*(len(s.Floats())+len(logits))+stateTrailerSize), fp, m.Config, s, logits)
 	if err != nil {
 		return fmt.Errorf("state file %s: %w", path, err)
 	}
-	return writeFileAtomic(path, b)
+	return quant.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 }
 
 // LoadState reads a state file saved for m. It returns a new State and the
@@ -275,7 +263,7 @@ func LoadState(path string, m *Model) (*State, []float32, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := ParseStateFile(b)
+	f, err := parseStateFile(b)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -286,7 +274,7 @@ func LoadState(path string, m *Model) (*State, []float32, error) {
 }
 
 // check makes sure the file was saved for m.
-func (f *StateFile) check(m *Model) error {
+func (f *stateFile) check(m *Model) error {
 	c := m.Config
 	if f.Layers != c.Layers || f.Embd != c.Embd || f.Heads != c.Heads || f.HeadSize != c.HeadSize || f.Vocab != c.Vocab {
 		return fmt.Errorf("%w: saved for L%d D%d H%d×%d V%d, this model is L%d D%d H%d×%d V%d", ErrStateModel,
@@ -298,42 +286,6 @@ func (f *StateFile) check(m *Model) error {
 	}
 	if fp != f.Fingerprint {
 		return fmt.Errorf("%w: same shape, other weights (fingerprint %s, this model %s)", ErrStateModel, f.Fingerprint, fp)
-	}
-	return nil
-}
-
-// writeFileAtomic writes b to a temporary file beside path, syncs it and
-// renames it over path, then syncs the directory.
-func writeFileAtomic(path string, b []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(b); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: some file systems refuse to sync a directory
-		d.Close()
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ func FuzzParseStateFile(f *testing.F) {
 	var fp Fingerprint
 	fp[0] = 0xab
 	for _, logits := range [][]float32{nil, {1, -2, 3}} {
-		b, err := AppendStateFile(nil, fp, c, s, logits)
+		b, err := appendStateFile(nil, fp, c, s, logits)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -28,12 +28,12 @@ func FuzzParseStateFile(f *testing.F) {
 	}
 	f.Add([]byte("GOSLSTAT"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		sf, err := ParseStateFile(b)
+		sf, err := parseStateFile(b)
 		if err != nil {
 			return
 		}
 		c := Config{Layers: sf.Layers, Embd: sf.Embd, Heads: sf.Heads, HeadSize: sf.HeadSize, Vocab: sf.Vocab}
-		again, err := AppendStateFile(nil, sf.Fingerprint, c, sf.State, sf.Logits)
+		again, err := appendStateFile(nil, sf.Fingerprint, c, sf.State, sf.Logits)
 		if err != nil {
 			t.Fatalf("re-encoding an accepted file: %v", err)
 		}

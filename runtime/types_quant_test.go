@@ -11,8 +11,9 @@ import (
 )
 
 // retyped copies a GGUF file, giving one tensor another type (with zero
-// bytes of the new type's size): a stand-in for llama-quantize's K-quant
-// and IQ files, whose head is Q6_K in the default Q4_0 recipe.
+// bytes of the new type's size): a stand-in for llama-quantize's files of
+// the types gosling does not compute with (the IQ1/IQ2/IQ3, ternary and
+// MXFP4 types).
 func retyped(t *testing.T, src, tensor string, typ quant.Type) string {
 	t.Helper()
 	g, err := quant.Open(src)
@@ -71,11 +72,11 @@ func TestRefusesUnsupportedTensorTypes(t *testing.T) {
 		tensor string
 		typ    quant.Type
 	}{
-		{"output.weight", quant.TypeQ6_K}, // llama-quantize Q4_0's head
-		{"blk.0.time_mix_key.weight", quant.TypeQ4_K},
-		{"blk.0.channel_mix_value.weight", quant.TypeIQ4_XS},
-		{"token_embd.weight", quant.TypeQ4_1},
-		{"blk.0.time_mix_g1.weight", quant.TypeQ5_0},
+		{"output.weight", quant.TypeIQ2_XXS},
+		{"blk.0.time_mix_key.weight", quant.TypeIQ3_S},
+		{"blk.0.channel_mix_value.weight", quant.TypeTQ1_0},
+		{"token_embd.weight", quant.TypeIQ1_M},
+		{"blk.0.time_mix_g1.weight", quant.TypeMXFP4},
 	} {
 		path := retyped(t, src, c.tensor, c.typ)
 		m, err := runtime.Load(path, runtime.Options{})

@@ -76,6 +76,36 @@ FMUL_4S_ELEM(1, 2, 31, 3)|fmul	v1.4s, v2.4s, v31.s[3]
 FMLA_4S_ELEM(1, 2, 3, 1)|fmla	v1.4s, v2.4s, v3.s[1]
 FMLA_4S_ELEM(1, 2, 20, 2)|fmla	v1.4s, v2.4s, v20.s[2]
 FMLS_4S_ELEM(1, 2, 3, 2)|fmls	v1.4s, v2.4s, v3.s[2]
+ORR_16B(1, 2, 3)|orr	v1.16b, v2.16b, v3.16b
+MUL_4S(1, 2, 3)|mul	v1.4s, v2.4s, v3.4s
+MLA_4S(1, 2, 3)|mla	v1.4s, v2.4s, v3.4s
+ADDP_8H(1, 2, 3)|addp	v1.8h, v2.8h, v3.8h
+ADDV_S(1, 2)|addv	s1, v2.4s
+UXTL_8H(1, 2)|uxtl	v1.8h, v2.8b
+UXTL2_8H(1, 2)|uxtl2	v1.8h, v2.16b
+UXTL_4S(1, 2)|uxtl	v1.4s, v2.4h
+UXTL2_4S(1, 2)|uxtl2	v1.4s, v2.8h
+SXTL_8H(1, 2)|sxtl	v1.8h, v2.8b
+SXTL2_8H(1, 2)|sxtl2	v1.8h, v2.16b
+SXTL_4S(1, 2)|sxtl	v1.4s, v2.4h
+SXTL2_4S(1, 2)|sxtl2	v1.4s, v2.8h
+SMULL_4S(1, 2, 3)|smull	v1.4s, v2.4h, v3.4h
+SMLAL_4S(1, 2, 3)|smlal	v1.4s, v2.4h, v3.4h
+SMLAL2_4S(1, 2, 3)|smlal2	v1.4s, v2.8h, v3.8h
+TBL_16B(1, 2, 3)|tbl	v1.16b, {v2.16b}, v3.16b
+SHLL16_4S(1, 2)|shll	v1.4s, v2.4h, #16
+SHLL16_2_4S(1, 2)|shll2	v1.4s, v2.8h, #16
+USHL_16B(1, 2, 3)|ushl	v1.16b, v2.16b, v3.16b
+EXT_16B(1, 2, 3, 8)|ext	v1.16b, v2.16b, v3.16b, #8
+SLI_16B(1, 2, 4)|sli	v1.16b, v2.16b, #4
+SUB_16B(1, 2, 3)|sub	v1.16b, v2.16b, v3.16b
+FMAXNM_4S(1, 2, 3)|fmaxnm	v1.4s, v2.4s, v3.4s
+FMINNM_4S(1, 2, 3)|fminnm	v1.4s, v2.4s, v3.4s
+FMAXNMV_S(1, 2)|fmaxnmv	s1, v2.4s
+FMINNMV_S(1, 2)|fminnmv	s1, v2.4s
+FCVTNS_4S(1, 2)|fcvtns	v1.4s, v2.4s
+SADDLV_H(1, 2)|saddlv	h1, v2.16b
+BIT_16B(1, 2, 3)|bit	v1.16b, v2.16b, v3.16b
 CASES
 {
 	printf '#include "textflag.h"\n#include "neon_arm64.h"\nTEXT ·f(SB), NOSPLIT, $0-0\n'

@@ -6,7 +6,7 @@
 # usage: kernel_insns.sh [-cpu CPU] [-t T] [-n1 N1] [-n2 N2] KERNEL SHAPE [IMPL]
 #   (default N2: about 100 M weights (matrices) or 2 M values (vector
 #   kernels) of work more than N1)
-#   KERNEL  a registry name: MatVecQ8_0, MatMulQ4_0, WKV7, ...
+#   KERNEL  a kernel name (the test registry, impl_test.go): MatVecQ8_0, WKV7, ...
 #   SHAPE   rows x cols, e.g. 768x768 (vector kernels: 1x768, 1x64; WKV7: 64x64)
 #   IMPL    generic | neon | neon-dotprod (default: what the CPU selects)
 # Needs ../shared/tools/qemu-insn (QEMU_INSN_DIR overrides its location).

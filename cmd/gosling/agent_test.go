@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,14 @@ func TestAgentPrintConfig(t *testing.T) {
 	}
 	if c.Serial.Device != "/dev/ttyTHS0" || len(c.GPIO.Buttons) != 2 {
 		t.Errorf("example for the Jetson: %+v", c)
+	}
+	// The board asked for is the board written; without --board, "auto".
+	if c.Board != "jetson-orin" {
+		t.Errorf("board = %q, want jetson-orin", c.Board)
+	}
+	c, err = config.Parse([]byte(mustRun(t, "agent", "--print-config")))
+	if err != nil || c.Board != "auto" {
+		t.Errorf("without --board: board = %q (%v)", c.Board, err)
 	}
 }
 
@@ -77,7 +86,7 @@ colour = "red"
 
 func tinyAgentModel(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "tiny.gguf")
-	mustRun(t, "synth", "-o", path, "-q", "--layers", "1", "--embd", "64", "--vocab", "300", "--ffn", "128",
+	mustRun(t, "synth", "-o", path, "-q", "--layers", "1", "--embd", "64", "--vocab-size", "300", "--ffn", "128",
 		"--rank-w", "32", "--rank-a", "32", "--rank-v", "32", "--rank-g", "32", "--type", "f32")
 	return path
 }
@@ -174,7 +183,8 @@ func TestAgentSerialAndSIGTERM(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "[serial] hello\n") || !strings.Contains(r.stderr, "state saved to "+state) {
+	if !strings.Contains(r.stdout, "[serial] hello\n") || !strings.Contains(r.stderr, "state saved to "+state) ||
+		!strings.Contains(r.stderr, "stopped: idle; queued: 0; answered: 1, cut by shutdown: 0,") {
 		t.Errorf("stdout %q\nstderr %q", r.stdout, r.stderr)
 	}
 	m, err := runtime.Load(model, runtime.Options{Threads: 1})
@@ -188,5 +198,120 @@ func TestAgentSerialAndSIGTERM(t *testing.T) {
 	}
 	if s.Tokens == 0 {
 		t.Error("the saved state is empty")
+	}
+}
+
+// TestAgentCheckOpens: --check opens the model and looks at the serial
+// device (without taking it) instead of trusting the names; a bad --baud is
+// a usage error (exit 2); a serial path that is no tty fails before the
+// agent logs that it is ready.
+func TestAgentCheckOpens(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "absent.gguf")
+	wantFailure(t, []string{"agent", "--check", "-m", missing}, "model.path", "absent.gguf")
+	wantFailure(t, []string{"agent", "--check", "--serial", "/etc/hostname"}, "serial.device", "not a serial port")
+	wantFailure(t, []string{"agent", "--check", "--serial", filepath.Join(t.TempDir(), "nodir", "ttyUSB0")},
+		"directory", "does not exist")
+	pty := serialtest.New(t)
+	out := mustRun(t, "agent", "--check", "--serial", pty.SlavePath, "-m", tinyAgentModel(t))
+	if !strings.Contains(out, "model tiny.gguf") || !strings.Contains(out, pty.SlavePath+" at 115200 baud (present)") {
+		t.Errorf("check: %q", out)
+	}
+	if code, _, errs := gosling(t, "agent", "--check", "--baud", "7"); code != 2 || !strings.Contains(errs, "--baud 7") {
+		t.Errorf("--baud 7: exit %d, %q", code, errs)
+	}
+	code, _, errs := gosling(t, "agent", "--serial", "/etc/hostname", "--board", "generic")
+	if code != 1 || strings.Contains(errs, "ready") || !strings.Contains(errs, "not a serial port") {
+		t.Errorf("--serial /etc/hostname: exit %d, %q", code, errs)
+	}
+}
+
+// TestAgentToolsDryRun runs `gosling agent` with a config that gives the
+// model a command tool (touch one of two files) and forces the first reply
+// to call it. With --dry-run the call is logged and answered, and no file
+// appears; without it, the same prompt creates the file the call names.
+// The serial port shows the call either way.
+func TestAgentToolsDryRun(t *testing.T) {
+	model := tinyAgentModel(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "agent.toml")
+	os.WriteFile(cfgPath, []byte(`board = "generic"
+[chat]
+max_tokens = 96
+max_tool_calls = 1
+tool_choice = "touch"
+[sampling]
+temperature = 0
+[[tool]]
+name = "touch"
+kind = "command"
+description = "Create a marker file."
+argv = ["/usr/bin/touch", "`+dir+`/{which}"]
+[[tool.param]]
+name = "which"
+enum = ["first", "second"]
+`), 0o644)
+	if out := mustRun(t, "agent", "--check", "--config", cfgPath, "-m", model); !strings.Contains(out, "; 1 tools") {
+		t.Errorf("check: %q", out)
+	}
+	for _, dry := range []bool{true, false} {
+		pty := serialtest.New(t)
+		var far farEnd
+		go func() {
+			b := make([]byte, 4096)
+			for {
+				n, err := pty.Master.Read(b)
+				far.mu.Lock()
+				far.buf.Write(b[:n])
+				far.mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+		args := []string{"agent", "--config", cfgPath, "-m", model, "--serial", pty.SlavePath}
+		if dry {
+			args = append(args, "--dry-run")
+		}
+		done := make(chan string)
+		go func() {
+			var out, errb bytes.Buffer
+			code := mainExit(args, &out, &errb)
+			done <- fmt.Sprintf("exit %d\n%s", code, errb.String())
+		}()
+		far.waitFor(t, "type a prompt, or /help\r\n> ")
+		pty.Master.Write([]byte("make a marker\r\n"))
+		far.waitFor(t, "[touch {\"which\":")
+		far.waitFor(t, "\r\n> ")
+		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		var log string
+		select {
+		case log = <-done:
+		case <-time.After(time.Minute):
+			t.Fatal("the agent did not stop within a minute of SIGTERM")
+		}
+		far.mu.Lock()
+		console := far.buf.String()
+		far.mu.Unlock()
+		which := "first"
+		if strings.Contains(console, `[touch {"which":"second"}`) {
+			which = "second"
+		}
+		_, err := os.Stat(filepath.Join(dir, which))
+		switch {
+		case !strings.HasPrefix(log, "exit 0\n"):
+			t.Errorf("dry run %v: %s", dry, log)
+		case dry && (err == nil || !strings.Contains(log, "dry run: calls are logged, nothing acts") ||
+			!strings.Contains(log, `msg="tool call" tool=touch`) || !strings.Contains(log, "dry_run=true") ||
+			!strings.Contains(console, `"dry_run":true`)):
+			t.Errorf("dry run: file %s: %v\nconsole %q\nlog %s", which, err, console, log)
+		case !dry && (err != nil || !strings.Contains(log, "dry_run=false")):
+			t.Errorf("acting: file %s: %v\nconsole %q\nlog %s", which, err, console, log)
+		}
+		if t.Failed() {
+			return
+		}
+		t.Logf("dry run %v: %s", dry, console[strings.Index(console, "[touch"):])
 	}
 }

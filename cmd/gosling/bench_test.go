@@ -36,4 +36,25 @@ func TestBench(t *testing.T) {
 	if strings.Contains(text, "prefill:") || strings.Contains(text, "\nmemory:") {
 		t.Errorf("skipped stages reported:\n%s", text)
 	}
+	// One thread: one figure, said once; two: both, each with its count.
+	text = mustRun(t, "bench", "-m", model, "--prompt", "0", "--tokens", "1", "--bw-mb", "16", "--threads", "1")
+	if !strings.Contains(text, " GB/s with 1 thread (16.0 MiB buffer)") || !strings.Contains(text, "the memory test's buffer included") {
+		t.Errorf("one thread:\n%s", text)
+	}
+	text = mustRun(t, "bench", "-m", model, "--prompt", "0", "--tokens", "1", "--bw-mb", "16", "--threads", "2")
+	if !strings.Contains(text, " GB/s with 2 threads (") {
+		t.Errorf("two threads:\n%s", text)
+	}
+}
+
+// The built-in model has an id of its own (not the "." of filepath.Base("")),
+// and a file is named by its base name without the extension.
+func TestBenchNamesTheModel(t *testing.T) {
+	text := mustRun(t, "bench", "--prompt", "0", "--tokens", "1", "--bw-mb", "0")
+	if !strings.Contains(text, "model:        "+demoModelID+"  ") {
+		t.Errorf("demo model not named %s:\n%s", demoModelID, text)
+	}
+	if got := ModelID("/x/y/rwkv7-0.1b.gguf"); got != "rwkv7-0.1b" {
+		t.Errorf("ModelID = %q", got)
+	}
 }

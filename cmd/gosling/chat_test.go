@@ -5,10 +5,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/term"
+
+	"github.com/gosling-edge/gosling/firmware/serial/serialtest"
 )
 
 // withStdin runs f with the package's stdin replaced.
@@ -133,5 +138,62 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestChatTerminal types at chat on a pseudo-terminal: a message, the same
+// one again from the history (up arrow), then Ctrl-C twice at the prompt
+// quits with exit 0 and the terminal's settings as they were.
+func TestChatTerminal(t *testing.T) {
+	model := smallModel(t, "11")
+	pty := serialtest.New(t)
+	tty, err := os.OpenFile(pty.SlavePath, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	before, err := term.GetState(int(tty.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var far lockedBuffer
+	go io.Copy(&far, pty.Master)
+	var errs lockedBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("standard error: %q\nterminal: %q", errs.String(), far.String())
+		}
+	})
+	code := make(chan int)
+	withStdin(t, tty, func() {
+		go func() {
+			code <- mainExit([]string{"chat", "-m", model, "--max-tokens", "6", "--seed", "2"}, tty, &errs)
+		}()
+		waitFor(t, func() bool { return strings.Contains(far.String(), "User: ") }, "the prompt")
+		pty.Master.Write([]byte("Hel\x1b[Dl\x1b[Clo\r")) // a left arrow, an insert, a right arrow
+		waitFor(t, func() bool { return strings.Count(far.String(), "User: ") == 2 }, "the first reply")
+		if s := far.String(); !strings.Contains(s, "Assistant:") || strings.Contains(s, "^[[") {
+			t.Errorf("terminal shows %q", s)
+		}
+		pty.Master.Write([]byte("\x1b[A\r"))
+		waitFor(t, func() bool { return strings.Count(far.String(), "User: ") == 3 }, "the reply to the recalled message")
+		// An empty recall would be skipped without a reply.
+		if s := far.String(); strings.Count(s, "Assistant:") != 2 {
+			t.Errorf("terminal shows %q", s)
+		}
+		pty.Master.Write([]byte("half typed\x03"))
+		waitFor(t, func() bool { return strings.Contains(errs.String(), "Ctrl-C again") }, "the quit hint")
+		pty.Master.Write([]byte("\x03"))
+		select {
+		case c := <-code:
+			if c != 0 {
+				t.Errorf("exit %d\n%s", c, errs.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the second Ctrl-C at the prompt did not quit")
+		}
+	})
+	if now, _ := term.GetState(int(tty.Fd())); !reflect.DeepEqual(now, before) {
+		t.Error("chat left the terminal in raw mode")
 	}
 }

@@ -4,70 +4,57 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/gosling-edge/gosling/quant"
 	"github.com/gosling-edge/gosling/runtime/tokenizer"
-	"github.com/gosling-edge/gosling/tools/checkpoint"
+	"github.com/gosling-edge/gosling/tools/cli"
 	"github.com/gosling-edge/gosling/tools/convert"
 )
 
-func init() {
-	register("convert", "convert an RWKV-7 .pth or .safetensors checkpoint to GGUF", runConvert)
-}
-
 func runConvert(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("convert IN.pth|IN.safetensors -o OUT.gguf [flags]",
-		"Converts an official RWKV-7 checkpoint (PyTorch .pth, or Hugging Face /\n"+
-			"flash-linear-attention .safetensors with its config.json) to a GGUF file in\n"+
-			"llama.cpp's rwkv7 layout, with the vocabulary embedded.", stderr)
-	out := fs.String("o", "", "output GGUF `file` (required)")
+	fs := newFlags("convert")
+	out := fs.String("o", "", "output GGUF `file` (required; not the input)")
 	pf := addPolicyFlags(fs.FlagSet)
 	vocab := fs.String("vocab", "", "vocabulary `file` in rwkv_vocab_v20230424.txt format (default: the built-in World vocabulary)")
-	name := fs.String("name", "", "general.name to store (default: the output file name)")
+	name := fs.String("name", "", "general.name to store (default: the output file name without .gguf)")
+	imat := fs.String("imatrix", "", "importance matrix `file` for a --type preset (llama.cpp's GGUF imatrix format)")
 	quiet := fs.Bool("q", false, "no progress output")
-	pos, err := fs.parse(args)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("want exactly one input checkpoint, have %d", len(pos))
+		return cli.Usagef("want exactly one input checkpoint, have %d", len(pos))
 	}
 	if *out == "" {
-		return usagef("missing -o OUT.gguf")
+		return cli.Usagef("missing -o OUT.gguf")
 	}
-	policy, err := pf.policy()
+	opt, what, err := pf.options(*imat)
 	if err != nil {
 		return err
 	}
-	opt := convert.Options{Policy: policy, Name: *name, Warn: func(s string) { fmt.Fprintln(stderr, "note:", s) }}
+	opt.Name, opt.Warn = *name, func(s string) { fmt.Fprintln(stderr, "note:", s) }
+	if err := cli.NotSameFile(pos[0], *out); err != nil {
+		return err
+	}
 	if *vocab != "" {
-		f, err := os.Open(*vocab)
-		if err != nil {
+		if opt.Vocab, err = tokenizer.ReadVocabFile(*vocab); err != nil {
 			return err
 		}
-		opt.Vocab, err = tokenizer.ParseVocab(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *vocab, err)
-		}
 	}
-	ck, err := checkpoint.Open(pos[0])
+	ck, err := convert.OpenCheckpoint(pos[0])
 	if err != nil {
 		return err
 	}
 	defer ck.Close()
 	if !*quiet {
-		opt.Progress = newByteProgress(stderr, "converting")
+		opt.Progress = cli.ByteProgress(stderr, "converting")
 	}
 	sum, err := convert.Write(convert.FromCheckpoint(ck), *out, opt)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: L%d D%d V%d FFN%d LoRA w%d a%d v%d g%d, %d tensors, %s of weights (%s)\n",
-		*out, sum.Layers, sum.Embd, sum.Vocab, sum.FFN, sum.RankW, sum.RankA, sum.RankV, sum.RankG,
-		sum.Tensors, humanBytes(int64(sum.Bytes)), policy)
+	fmt.Fprintf(stdout, "wrote %s: %s, %s of weights (%s)\n", *out, sum, humanBytes(int64(sum.Bytes)), what)
 	return nil
 }
 
@@ -76,31 +63,20 @@ type policyFlags struct{ typ, override *string }
 
 func addPolicyFlags(fs *flag.FlagSet) policyFlags {
 	return policyFlags{
-		typ:      fs.String("type", "f16", "weight type of the big matrices: f32, f16, q8_0 or q4_0"),
-		override: fs.String("override", "", "per-class types, e.g. head=q8_0,emb=f16 (classes: "+classNames()+")"),
+		typ:      fs.String("type", "f16", "f32, f16, q8_0 or q4_0 (gosling's measured policies), or any quantize type or preset (Q4_K_M, Q6_K, IQ4_XS, BF16, …: quantize's recipe on the F32 values)"),
+		override: fs.String("override", "", "per-class types, e.g. head=q8_0,emb=f16 (classes: "+convert.ClassList()+"; with a preset --type, quantize's classes: "+convert.TensorClassList()+")"),
 	}
 }
 
-// policy is the default policy of --type with --override applied.
-func (f policyFlags) policy() (convert.Policy, error) {
-	t, err := quant.ParseType(*f.typ)
-	if err != nil {
-		return nil, usagef("--type: %v", err)
+// options are the conversion options --type, --override and the
+// importance matrix file (or "") ask for (convert.OptionsFor); what
+// describes them for the summary line.
+func (f policyFlags) options(imat string) (opt convert.Options, what string, err error) {
+	if opt, what, err = convert.OptionsFor(*f.typ, *f.override, imat != ""); err != nil {
+		return opt, "", cli.Usagef("%v", err)
 	}
-	p, err := convert.DefaultPolicy(t)
-	if err != nil {
-		return nil, usagef("%v", err)
+	if imat != "" {
+		opt.Imatrix, err = quant.ReadImatrix(imat)
 	}
-	if err := p.ParseOverrides(*f.override); err != nil {
-		return nil, usagef("--override: %v", err)
-	}
-	return p, nil
-}
-
-func classNames() string {
-	s := make([]string, len(convert.Classes))
-	for i, c := range convert.Classes {
-		s[i] = string(c)
-	}
-	return strings.Join(s, ", ")
+	return opt, what, err
 }

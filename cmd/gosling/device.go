@@ -4,20 +4,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gosling-edge/gosling/runtime"
+	"github.com/gosling-edge/gosling/tools/cli"
 )
 
-// A device is an accelerator back end that a build can plug in: the cuda
-// build tag adds one in device_cuda.go. The default build registers none,
-// so it has no accelerator code at all and --device takes only cpu.
-type device struct {
-	// flags adds the device's own flags to a command's flag set and returns
-	// how to open and describe the device with their values.
-	flags func(fs *flag.FlagSet) deviceHandle
-}
+// devices are the accelerator back ends a build plugs in, by name: the
+// cuda build tag adds one in device_cuda.go. The default build registers
+// none, so it has no accelerator code at all and --device takes only cpu.
+// Each adds its own flags to a command's flag set and returns how to open
+// and describe the device with their values.
+var devices = map[string]func(fs *flag.FlagSet) deviceHandle{}
 
 type deviceHandle struct {
 	// open prepares the model on the device. The model must outlive it.
@@ -26,29 +26,22 @@ type deviceHandle struct {
 	describe func(w io.Writer) error
 }
 
-var devices = map[string]device{}
-
-func registerDevice(name string, d device) { devices[name] = d }
-
 // deviceFlags are --device and the flags of every registered device.
 type deviceFlags struct {
 	name    *string
 	handles map[string]deviceHandle
 }
 
-func addDeviceFlags(fs *flag.FlagSet) deviceFlags {
-	names := []string{"cpu"}
+// addDeviceFlags adds them to fs, whose parse then rejects a device this
+// build does not have.
+func addDeviceFlags(fs *cli.Flags) deviceFlags {
 	f := deviceFlags{handles: map[string]deviceHandle{}}
-	var extra []string
-	for n := range devices {
-		extra = append(extra, n)
+	names := slices.Sorted(maps.Keys(devices))
+	for _, n := range names {
+		f.handles[n] = devices[n](fs.FlagSet)
 	}
-	sort.Strings(extra)
-	for _, n := range extra {
-		f.handles[n] = devices[n].flags(fs)
-	}
-	names = append(names, extra...)
-	f.name = fs.String("device", "cpu", "where the model runs: "+strings.Join(names, ", "))
+	f.name = fs.String("device", "cpu", "where the model runs: "+strings.Join(append([]string{"cpu"}, names...), ", "))
+	fs.Check(func() error { _, _, err := f.handle(); return err })
 	return f
 }
 
@@ -62,9 +55,9 @@ func (f deviceFlags) handle() (h deviceHandle, ok bool, err error) {
 			return h, true, nil
 		}
 		if n == "cuda" {
-			return h, false, usagef("--device cuda: this gosling was built without CUDA (build it with -tags cuda)")
+			return h, false, cli.Usagef("--device cuda: this gosling was built without CUDA (build it with -tags cuda)")
 		}
-		return h, false, usagef("--device %q: unknown device", *f.name)
+		return h, false, cli.Usagef("--device %q: unknown device", *f.name)
 	}
 }
 

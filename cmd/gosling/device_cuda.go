@@ -9,11 +9,12 @@ import (
 
 	"github.com/gosling-edge/gosling/runtime"
 	"github.com/gosling-edge/gosling/runtime/cuda"
+	"github.com/gosling-edge/gosling/tools/cli"
 )
 
 // The CUDA back end: registered only in builds with the cuda tag.
 func init() {
-	registerDevice("cuda", device{flags: cudaFlags})
+	devices["cuda"] = cudaFlags
 }
 
 func cudaFlags(fs *flag.FlagSet) deviceHandle {
@@ -21,13 +22,18 @@ func cudaFlags(fs *flag.FlagSet) deviceHandle {
 	ordinal := fs.Int("cuda-device", 0, "with --device cuda: which GPU")
 	chunk := fs.Int("cuda-chunk", cuda.DefaultChunk, "with --device cuda: prompt tokens per prefill launch")
 	noGraph := fs.Bool("cuda-no-graph", false, "with --device cuda: plain launches instead of a CUDA graph per token")
+	unfused := fs.Bool("cuda-unfused", false, "with --device cuda: decode through the prefill kernels instead of the fused decode kernels (for comparison)")
+	splitLoRA := fs.Bool("cuda-split-lora", false, "with --device cuda: the LoRA second stages of decode as a many-block launch of their own (float LoRA matrices only)")
+	rpw := fs.Int("cuda-rpw", 0, "with --device cuda: rows a warp of the decode products, 1 or 4 (0: chosen per launch)")
+	blocksPerSM := fs.Int("cuda-blocks-per-sm", 0, "with --device cuda: decode product blocks per multiprocessor (0: the driver's occupancy answer)")
 	opts := func() cuda.Options {
-		return cuda.Options{Device: *ordinal, Mapped: *mapped, Chunk: *chunk, NoGraph: *noGraph}
+		return cuda.Options{Device: *ordinal, Mapped: *mapped, Chunk: *chunk, NoGraph: *noGraph,
+			Unfused: *unfused, SplitLoRA: *splitLoRA, RowsPerWarp: *rpw, BlocksPerSM: *blocksPerSM}
 	}
 	return deviceHandle{
 		open: func(m *runtime.Model) (runtime.Backend, error) {
 			if *chunk < 1 {
-				return nil, usagef("--cuda-chunk %d: want at least 1", *chunk)
+				return nil, cli.Usagef("--cuda-chunk %d: want at least 1", *chunk)
 			}
 			return cuda.Open(m, opts())
 		},

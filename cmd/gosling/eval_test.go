@@ -13,7 +13,7 @@ import (
 func synthPair(t *testing.T, typ, override string) (ref, q string) {
 	t.Helper()
 	dir := t.TempDir()
-	shape := []string{"--layers", "2", "--embd", "64", "--vocab", "400", "--ffn", "128", "-q"}
+	shape := []string{"--layers", "2", "--embd", "64", "--vocab-size", "400", "--ffn", "128", "-q"}
 	ref, q = filepath.Join(dir, "f32.gguf"), filepath.Join(dir, typ+".gguf")
 	mustRun(t, append([]string{"synth", "-o", ref, "--type", "f32"}, shape...)...)
 	mustRun(t, append([]string{"synth", "-o", q, "--type", typ, "--override", override}, shape...)...)
@@ -81,6 +81,6 @@ func TestEvalErrors(t *testing.T) {
 	// Models of another vocabulary are not comparable.
 	dir := t.TempDir()
 	other := filepath.Join(dir, "v500.gguf")
-	mustRun(t, "synth", "-o", other, "--layers", "2", "--embd", "64", "--vocab", "500", "--ffn", "128", "-q")
+	mustRun(t, "synth", "-o", other, "--layers", "2", "--embd", "64", "--vocab-size", "500", "--ffn", "128", "-q")
 	wantFailure(t, []string{"eval", "-m", other, "--ref", ref, "--tokens", "1"}, "400", "500")
 }

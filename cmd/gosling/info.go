@@ -7,19 +7,20 @@ import (
 	"strings"
 
 	"github.com/gosling-edge/gosling/arm64"
-	"github.com/gosling-edge/gosling/quant"
+	"github.com/gosling-edge/gosling/tools/bench"
 )
 
-func init() {
-	register("info", "show a model's architecture, sizes, tensor types and the kernels in use", runInfo)
-}
+// humanBytes is n in the largest binary unit it reaches, as every report
+// of gosling writes sizes.
+var humanBytes = bench.HumanBytes
 
 func runInfo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("info -m MODEL", "Prints what the model file holds and which kernels this machine runs it with.", stderr)
+	fs := newFlags("info")
 	mf := addModelFlags(fs.FlagSet)
 	tensors := fs.Bool("tensors", false, "list every tensor")
-	df := addDeviceFlags(fs.FlagSet)
-	if _, err := fs.parse(args); err != nil {
+	verify := fs.Bool("verify", false, "read every weight and fail on the first NaN or infinite one (the runtime checks each matrix at its first use)")
+	df := addDeviceFlags(fs)
+	if _, err := fs.ParseAll(args); err != nil {
 		return err
 	}
 	dev, onDevice, err := df.handle()
@@ -40,26 +41,27 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "name:          %s\n", name)
 	fmt.Fprintf(stdout, "architecture:  rwkv7 %s\n", m.Config)
 	fmt.Fprintf(stdout, "weights:       %s in %d tensors\n", humanBytes(m.WeightBytes()), len(g.Tensors))
-	counts := map[quant.Type]int{}
-	bytes := map[quant.Type]uint64{}
-	for _, t := range g.Tensors {
-		counts[t.Type]++
-		bytes[t.Type] += t.Size
-	}
 	var types []string
-	for t, n := range counts {
-		types = append(types, fmt.Sprintf("%s×%d (%s)", t, n, humanBytes(int64(bytes[t]))))
+	for _, t := range g.TypeTotals() {
+		types = append(types, fmt.Sprintf("%s×%d (%s)", t.Type, t.Tensors, humanBytes(int64(t.Bytes))))
 	}
 	sort.Strings(types)
 	fmt.Fprintf(stdout, "tensor types:  %s\n", strings.Join(types, ", "))
 	fmt.Fprintf(stdout, "vocabulary:    %d tokens in the file, %d rows\n", m.Tokenizer.Size(), m.Vocab)
 	fmt.Fprintf(stdout, "state:         %s per sequence\n", humanBytes(int64(m.NewState().Bytes())))
 	fmt.Fprintf(stdout, "kernels:       %s\n", arm64.Path())
-	fmt.Fprintf(stdout, "threads:       %d\n", m.Pool.Threads())
+	fmt.Fprintf(stdout, "threads:       %d\n", m.Threads())
 	if *tensors {
 		for _, t := range g.Tensors {
 			fmt.Fprintf(stdout, "  %-36s %-5s %v\n", t.Name, t.Type, t.Dims)
 		}
+	}
+	if *verify {
+		n, err := g.Verify()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "verified:      %d of %d tensors read, no NaN or Inf\n", n, len(g.Tensors))
 	}
 	if onDevice {
 		return dev.describe(stdout)

@@ -1,144 +1,78 @@
 // Command gosling converts, inspects and runs RWKV-7 language models.
 //
-//	gosling convert  IN.pth -o OUT.gguf --type q8_0   checkpoint → GGUF
-//	gosling run      [-m MODEL] PROMPT                continue a prompt
-//	gosling chat     -m MODEL [--system TEXT]         chat (G1 template)
-//	gosling serve    -m MODEL [--addr HOST:PORT]      OpenAI-compatible HTTP API
-//	gosling bench    -m MODEL [--json]                speed vs memory bandwidth
-//	gosling info     -m MODEL                         shapes, types, kernels
-//	gosling tokenize (-m MODEL | --vocab FILE) TEXT   text → token ids
-//	gosling logits   -m MODEL --tokens 1,2,3 --out F  reference logits
-//	gosling synth    -o OUT.gguf [shape flags]        random-weight model
+//	gosling convert    IN.pth -o OUT.gguf --type q8_0   checkpoint → GGUF
+//	gosling quantize   IN.gguf -o OUT.gguf --type Q4_K_M  requantize a GGUF model
+//	gosling synth      -o OUT.gguf [shape flags]        random-weight model
+//	gosling info       [-m MODEL] [--tensors]           shapes, types, kernels
+//	gosling tokenize   [-m MODEL | --vocab FILE] TEXT   text → token ids
+//	gosling run        [-m MODEL] PROMPT                continue a prompt
+//	gosling chat       [-m MODEL] [--system TEXT]       chat (G1 template)
+//	gosling serve      [-m MODEL] [--addr HOST:PORT]    OpenAI-compatible HTTP API
+//	gosling agent      [--config FILE]                  prompts from a serial port and buttons
+//	gosling bench      [-m MODEL] [--device D] [--json] speed vs memory bandwidth
+//	gosling eval       -m QUANT --ref REF --text FILE   a quantized model vs its reference
+//	gosling logits     -m MODEL --tokens 1,2,3 --out F  reference logits
+//	gosling version                                     module version, revision, kernels
+//	gosling cuda-check -m MODEL                         CUDA vs CPU (builds with -tags cuda)
 //
-// Run `gosling COMMAND --help` for the flags of a command.
+// Run `gosling help COMMAND` for the flags of a command.
 package main
 
 import (
-	"errors"
-	"flag"
+	_ "embed"
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strings"
+
+	"github.com/gosling-edge/gosling/arm64"
+	"github.com/gosling-edge/gosling/tools/cli"
 )
 
-// command is one subcommand: its one-line summary and its entry point.
-type command struct {
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) error
+//go:embed help.txt
+var helpFile string
+
+// program is gosling, its commands those of the table below and, in a
+// build with a tag, those its files add (cuda-check).
+var program = &cli.Program{Name: "gosling", Title: "run RWKV-7 language models on small machines", Help: helpFile,
+	OnlyIn: map[string]string{"cuda-check": "cuda"}}
+
+// commands are the commands, by name: a one-line summary and the entry
+// point, which reads the command's flags (help.txt has their help).
+var commands = map[string]cli.Command{
+	"agent":    {Run: runAgent, Summary: "answer prompts from a serial port and GPIO buttons (the board agent)"},
+	"bench":    {Run: runBench, Summary: "measure prefill and decode speed against the machine's memory bandwidth"},
+	"chat":     {Run: runChat, Summary: "talk with a chat model (G1 template) in the terminal"},
+	"convert":  {Run: runConvert, Summary: "convert an RWKV-7 .pth or .safetensors checkpoint to GGUF"},
+	"eval":     {Run: runEval, Summary: "measure a quantized model against its reference (KL, top-1, perplexity)"},
+	"imatrix":  {Run: runImatrix, Summary: "compute an importance matrix (llama.cpp's GGUF imatrix) from calibration text"},
+	"info":     {Run: runInfo, Summary: "show a model's architecture, sizes, tensor types and the kernels in use"},
+	"logits":   {Run: runLogits, Summary: "write the logits after each of a list of tokens (for verification)"},
+	"quantize": {Run: runQuantize, Summary: "requantize a GGUF model with a llama-quantize type or preset"},
+	"run":      {Run: runRun, Summary: "continue a prompt, streaming the text"},
+	"serve":    {Run: runServe, Summary: "serve the model over HTTP (OpenAI-compatible API)"},
+	"synth":    {Run: runSynth, Summary: "write a random-weight RWKV-7 model of any shape (for tests and benchmarks)"},
+	"tokenize": {Run: runTokenize, Summary: "turn text into token ids"},
+	"version":  {Run: runVersion, Summary: "print the module version, VCS revision and kernel path"},
 }
 
-var commands = map[string]command{}
+func init() { program.Commands = commands }
 
 // stdin is where commands read standard input (tests replace it).
 var stdin io.Reader = os.Stdin
 
-func register(name, summary string, run func(args []string, stdout, stderr io.Writer) error) {
-	commands[name] = command{summary, run}
-}
-
-// errUsage marks errors in the command line (exit status 2).
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+func newFlags(name string) *cli.Flags { return program.NewFlags(name) }
 
 func main() {
 	os.Exit(mainExit(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func mainExit(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "gosling: unknown command %q\n\n", args[0])
-		usage(stderr)
-		return 2
-	}
-	err := cmd.run(args[1:], stdout, stderr)
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	}
-	var ue usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "gosling %s: %s (see gosling %s --help)\n", args[0], ue.msg, args[0])
-		return 2
-	}
-	fmt.Fprintf(stderr, "gosling %s: %s\n", args[0], oneLine(err.Error()))
-	return 1
-}
+func mainExit(args []string, stdout, stderr io.Writer) int { return program.Main(args, stdout, stderr) }
 
-// oneLine keeps an error message on one line.
-func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "gosling: run RWKV-7 language models on small machines")
-	fmt.Fprintln(w, "\nusage: gosling COMMAND [flags] [args]\n\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+func runVersion(args []string, stdout, _ io.Writer) error {
+	if err := newFlags("version").ParseNone(args); err != nil {
+		return err
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintln(w, "\nRun 'gosling COMMAND --help' for the flags of a command.")
-}
-
-// cmdFlags is a command's flag set with its help text. Parse errors are
-// returned as one-line usage errors; --help prints the synopsis and flags.
-type cmdFlags struct {
-	*flag.FlagSet
-	name, synopsis string
-	stderr         io.Writer
-}
-
-func newFlags(name, synopsis string, stderr io.Writer) *cmdFlags {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return &cmdFlags{FlagSet: fs, name: name, synopsis: synopsis, stderr: stderr}
-}
-
-func (f *cmdFlags) printHelp() {
-	fmt.Fprintf(f.stderr, "usage: gosling %s\n\n%s\n\nflags:\n", f.name, f.synopsis)
-	f.SetOutput(f.stderr)
-	f.PrintDefaults()
-	f.SetOutput(io.Discard)
-}
-
-// parse parses flags anywhere on the command line (Go's flag package stops
-// at the first positional argument; `gosling convert IN -o OUT` puts one
-// first) and returns the positional arguments.
-func (f *cmdFlags) parse(args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := f.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				f.printHelp()
-				return nil, err
-			}
-			return nil, usageError{err.Error()}
-		}
-		rest := f.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if i := len(args) - len(rest); i > 0 && args[i-1] == "--" {
-			return append(pos, rest...), nil // everything after -- is positional
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
+	version, rev := cli.BuildVersion()
+	fmt.Fprintf(stdout, "gosling %s\nrevision: %s\nkernels:  %s\n", version, rev, arm64.Path())
+	return nil
 }

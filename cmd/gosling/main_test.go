@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/gosling-edge/gosling/arm64"
 )
 
 // gosling runs the CLI in-process and returns its exit status and output.
@@ -49,14 +51,57 @@ func TestUsage(t *testing.T) {
 	if code, _, _ := gosling(t, "frobnicate"); code != 2 {
 		t.Errorf("unknown command: exit %d, want 2", code)
 	}
-	for name := range commands {
-		code, _, errs := gosling(t, name, "--help")
-		if code != 0 || !strings.Contains(errs, "usage: gosling "+name) {
-			t.Errorf("%s --help: exit %d, output %q", name, code, errs)
+	// Requested help goes to standard output (it can be grepped), exit 0.
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"help", "help"}} {
+		if code, out, errs := gosling(t, args...); code != 0 || !strings.Contains(out, "convert") || errs != "" {
+			t.Errorf("gosling %s: exit %d, stdout %q, stderr %q", args[0], code, out, errs)
 		}
 	}
+	for name := range commands {
+		for _, args := range [][]string{{name, "--help"}, {"help", name}} {
+			code, out, errs := gosling(t, args...)
+			if code != 0 || !strings.HasPrefix(out, "usage: gosling "+name) || errs != "" {
+				t.Errorf("gosling %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), code, out, errs)
+			}
+		}
+	}
+	for name := range commands {
+		if _, _, ok := helpSection(name); !ok {
+			t.Errorf("help.txt has no section for %s", name)
+		}
+	}
+	wantFailure(t, []string{"help", "frobnicate"}, "unknown command")
 	wantFailure(t, []string{"logits", "--bogus"}, "bogus")
 	wantFailure(t, []string{"convert", "a.pth"}, "-o")
+}
+
+// A command of another build says which tag brings it.
+func TestCommandOfAnotherBuild(t *testing.T) {
+	if _, ok := commands["cuda-check"]; ok {
+		t.Skip("this build has cuda-check")
+	}
+	wantFailure(t, []string{"cuda-check"}, "unknown command", "-tags cuda")
+}
+
+func TestVersion(t *testing.T) {
+	for _, arg := range []string{"version", "--version"} {
+		out := mustRun(t, arg)
+		for _, want := range []string{"gosling ", "revision: ", "kernels:  " + arm64.Path()} {
+			if !strings.Contains(out, want) {
+				t.Errorf("gosling %s: %q lacks %q", arg, out, want)
+			}
+		}
+	}
+}
+
+// Float defaults print as written, without float32 noise.
+func TestFloatDefaultsPrintCleanly(t *testing.T) {
+	for _, c := range []struct{ cmd, want string }{{"chat", "(default 0.996)"}, {"run", "(default 0.85)"}} {
+		out := mustRun(t, "help", c.cmd)
+		if !strings.Contains(out, c.want) || strings.Contains(out, "99999") || strings.Contains(out, "00000") {
+			t.Errorf("gosling help %s: want %q and no float32 noise:\n%s", c.cmd, c.want, out)
+		}
+	}
 }
 
 // Sampler flags out of range are usage errors naming the flag, before any
@@ -76,18 +121,5 @@ func TestSamplerFlagRanges(t *testing.T) {
 				t.Errorf("gosling %s: exit %d, %q; want a usage error about %s", strings.Join(args, " "), code, errs, c.flag)
 			}
 		}
-	}
-}
-
-func TestParseArgsInterleaved(t *testing.T) {
-	fs := newFlags("x", "", &bytes.Buffer{})
-	o := fs.String("o", "", "")
-	q := fs.Bool("q", false, "")
-	pos, err := fs.parse([]string{"in.pth", "-o", "out", "more", "-q", "--", "-literal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *o != "out" || !*q || strings.Join(pos, "|") != "in.pth|more|-literal" {
-		t.Errorf("o=%q q=%v pos=%q", *o, *q, pos)
 	}
 }

@@ -30,31 +30,16 @@ func (f stateFlags) load(m *runtime.Model) (*runtime.State, []float32, error) {
 	return runtime.LoadState(*f.in, m)
 }
 
-// save writes --state-out, if given, and says so on w.
-func (f stateFlags) save(w io.Writer, m *runtime.Model, s *runtime.State, logits []float32) error {
+// save writes --state-out, if given, with write (runtime.SaveState, or
+// the Generator's or Chat's, which bring a device's state to the host
+// first), and says on w that the state after tokens was saved.
+func (f stateFlags) save(w io.Writer, tokens int64, write func(path string) error) error {
 	if *f.out == "" {
 		return nil
 	}
-	if err := runtime.SaveState(*f.out, m, s, logits); err != nil {
+	if err := write(*f.out); err != nil {
 		return err
 	}
-	f.saved(w, s.Tokens)
-	return nil
-}
-
-// saveChat writes --state-out, if given, from the conversation (Chat.Save
-// brings a device's state to the host first), and says so on w.
-func (f stateFlags) saveChat(w io.Writer, chat *runtime.Chat) error {
-	if *f.out == "" {
-		return nil
-	}
-	if err := chat.Save(*f.out); err != nil {
-		return err
-	}
-	f.saved(w, chat.State().Tokens)
-	return nil
-}
-
-func (f stateFlags) saved(w io.Writer, tokens int64) {
 	fmt.Fprintf(w, "saved the state after %d tokens to %s\n", tokens, *f.out)
+	return nil
 }

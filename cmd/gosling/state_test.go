@@ -19,7 +19,7 @@ import (
 func smallModel(t *testing.T, seed string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "small-"+seed+".gguf")
-	mustRun(t, "synth", "-o", path, "--layers", "2", "--embd", "128", "--vocab", "1000", "--ffn", "256", "--seed", seed, "-q")
+	mustRun(t, "synth", "-o", path, "--layers", "2", "--embd", "128", "--vocab-size", "1000", "--ffn", "256", "--seed", seed, "-q")
 	return path
 }
 

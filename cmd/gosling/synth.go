@@ -4,24 +4,18 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/gosling-edge/gosling/tools/cli"
 	"github.com/gosling-edge/gosling/tools/convert"
 	"github.com/gosling-edge/gosling/tools/synth"
 )
 
-func init() {
-	register("synth", "write a random-weight RWKV-7 model of any shape (for tests and benchmarks)", runSynth)
-}
-
 func runSynth(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("synth -o OUT.gguf [shape flags]",
-		"Writes a seeded random-weight RWKV-7 model through the same converter as a real\n"+
-			"checkpoint. The defaults are the 0.1B shape (L12 D768 V65536, LoRA 64/64/32/128,\n"+
-			"FFN 3072); FFN width and LoRA ranks follow the width unless given.", stderr)
+	fs := newFlags("synth")
 	def := synth.Shape01B
 	out := fs.String("o", "", "output GGUF `file` (required)")
 	layers := fs.Int("layers", def.Layers, "number of blocks")
 	embd := fs.Int("embd", def.Embd, "model width")
-	vocab := fs.Int("vocab", def.Vocab, "vocabulary rows")
+	vocab := fs.Int("vocab-size", def.Vocab, "vocabulary rows (the model's output rows; convert's --vocab is a vocabulary file)")
 	ffn := fs.Int("ffn", 0, "channel-mix width (0 = 4×width)")
 	headSize := fs.Int("head-size", 64, "head size")
 	rw := fs.Int("rank-w", 0, "decay LoRA rank (0 = the official formula for the width)")
@@ -31,17 +25,13 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 7, "random seed")
 	pf := addPolicyFlags(fs.FlagSet)
 	quiet := fs.Bool("q", false, "no progress output")
-	pos, err := fs.parse(args)
-	if err != nil {
+	if err := fs.ParseNone(args); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
 	if *out == "" {
-		return usagef("missing -o OUT.gguf")
+		return cli.Usagef("missing -o OUT.gguf")
 	}
-	policy, err := pf.policy()
+	opt, what, err := pf.options("")
 	if err != nil {
 		return err
 	}
@@ -49,18 +39,16 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 		RankW: *rw, RankA: *ra, RankV: *rv, RankG: *rg}
 	in, err := synth.Input(shape, *seed)
 	if err != nil {
-		return usagef("%v", err)
+		return cli.Usagef("%v", err)
 	}
-	opt := convert.Options{Policy: policy, Name: fmt.Sprintf("rwkv7-synth-seed%d", *seed)}
+	opt.Name = fmt.Sprintf("rwkv7-synth-seed%d", *seed)
 	if !*quiet {
-		opt.Progress = newByteProgress(stderr, "writing")
+		opt.Progress = cli.ByteProgress(stderr, "writing")
 	}
 	sum, err := convert.Write(in, *out, opt)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: L%d D%d V%d FFN%d LoRA w%d a%d v%d g%d, %s of weights (%s)\n",
-		*out, sum.Layers, sum.Embd, sum.Vocab, sum.FFN, sum.RankW, sum.RankA, sum.RankV, sum.RankG,
-		humanBytes(int64(sum.Bytes)), policy)
+	fmt.Fprintf(stdout, "wrote %s: %s, %s of weights (%s)\n", *out, sum, humanBytes(int64(sum.Bytes)), what)
 	return nil
 }

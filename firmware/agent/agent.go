@@ -1,7 +1,8 @@
-// Package agent is the board's assistant loop (DESIGN §9): prompts arrive as
-// lines on a serial console or as GPIO button presses, one answer is
-// generated at a time and streamed back, a busy LED shows it working, an
-// abort button (or Ctrl-C on the console) cuts it short.
+// Package agent is the board's assistant loop: prompts arrive as lines on a
+// serial console or as GPIO button presses, one answer is generated at a
+// time and streamed back, a busy LED shows it working, an abort button (or
+// Ctrl-C on the console) cuts it short. Package firmware's documentation
+// shows where it sits among the board packages.
 //
 // The agent owns no hardware detail: it takes periph.io pins (gpio.PinIn,
 // gpio.PinOut), a serial.Device, and an Engine for the model, so tests run
@@ -95,12 +96,15 @@ type Agent struct {
 	console *console
 	out     *logWriter
 
-	mu       sync.Mutex
-	pending  []job
-	current  *job
-	cancel   context.CancelFunc // cuts the current answer
-	aborted  bool               // the current answer was cut by Abort
-	counts   struct{ answered, dropped, stopped, failed int }
+	mu      sync.Mutex
+	pending []job
+	current *job
+	cancel  context.CancelFunc // cuts the current answer
+	aborted bool               // the current answer was cut by Abort
+	// answered: finished; stopped: cut by Abort; cut: cut by the agent
+	// stopping (an answer half-written when SIGTERM came is still work
+	// done, and the stop status must show it).
+	counts   struct{ answered, dropped, stopped, cut, failed int }
 	engineSt string // Engine.Status() after the last change
 	wake     chan struct{}
 
@@ -121,6 +125,14 @@ func New(opt Options) (*Agent, error) {
 	}
 	if opt.Logf == nil {
 		opt.Logf = func(string, ...any) {}
+	}
+	if opt.Serial != nil {
+		// A console that can never work (a file that is no tty, a
+		// directory that does not exist) fails here, before the agent
+		// says it is ready. Nothing is opened: the port stays untouched.
+		if err := opt.Serial.Check(); err != nil {
+			return nil, fmt.Errorf("serial: %w", err)
+		}
 	}
 	if opt.Serial != nil && opt.Serial.Logf == nil {
 		d := *opt.Serial // the port's comings and goings go to the agent's log
@@ -323,8 +335,8 @@ func (a *Agent) Status() string {
 		state = "answering " + a.current.source
 	}
 	c := a.counts
-	s := fmt.Sprintf("%s; queued: %d; answered: %d, dropped: %d, stopped: %d, failed: %d",
-		state, len(a.pending), c.answered, c.dropped, c.stopped, c.failed)
+	s := fmt.Sprintf("%s; queued: %d; answered: %d, cut by shutdown: %d, dropped: %d, stopped: %d, failed: %d",
+		state, len(a.pending), c.answered, c.cut, c.dropped, c.stopped, c.failed)
 	if a.opt.Serial != nil {
 		s += "; serial: " + a.console.status(a.opt.Serial.Path)
 	}
@@ -411,6 +423,7 @@ func (a *Agent) answer(ctx context.Context, j job) {
 		a.counts.stopped++
 		tail = " [stopped]\n"
 	case ctx.Err() != nil:
+		a.counts.cut++
 		tail = " [cut: shutting down]\n"
 	default:
 		a.counts.failed++

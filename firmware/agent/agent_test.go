@@ -202,6 +202,10 @@ func TestShutdown(t *testing.T) {
 	if !strings.Contains(out.String(), "[cut: shutting down]") {
 		t.Errorf("output %q: answer not cut", out.String())
 	}
+	// The stop status counts the answer that shutdown cut short.
+	if st := a.Status(); !strings.Contains(st, "answered: 0, cut by shutdown: 1,") {
+		t.Errorf("status after stop: %q", st)
+	}
 	if len(eng.saved) != 1 || eng.saved[0] != state {
 		t.Errorf("state saved to %v, want %s", eng.saved, state)
 	}

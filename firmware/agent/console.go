@@ -125,7 +125,10 @@ func (a *Agent) serveConsole(ctx context.Context, p *serial.Port) error {
 				c.marker()
 			}
 		case serial.Line:
-			line := strings.TrimSpace(string(ev.Text))
+			// Invalid UTF-8 (noise, a wrong baud rate, a Latin-1
+			// terminal) becomes U+FFFD: the tokenizer and the answer
+			// only ever see valid text.
+			line := strings.TrimSpace(strings.ToValidUTF8(string(ev.Text), "\uFFFD"))
 			switch {
 			case line == "":
 				c.marker()

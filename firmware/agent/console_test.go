@@ -50,6 +50,18 @@ func TestConsoleLineEnds(t *testing.T) {
 	}
 }
 
+// TestConsoleInvalidUTF8: bytes that are not UTF-8 (line noise, a wrong
+// baud rate, a Latin-1 terminal) reach the model as U+FFFD, never raw.
+func TestConsoleInvalidUTF8(t *testing.T) {
+	eng := newFake()
+	_, tm, _ := console(t, eng, agent.Options{})
+	tm.send("caf\xe9 \xff\xfeok \xc3\xa9\r\n")
+	tm.expect("echo #1: ")
+	if got := eng.promptList(); len(got) != 1 || got[0] != "caf\uFFFD \uFFFDok \u00e9" {
+		t.Errorf("prompts %q", got)
+	}
+}
+
 func TestConsoleLongLine(t *testing.T) {
 	eng := newFake()
 	_, tm, _ := console(t, eng, agent.Options{MaxLine: 32})

@@ -43,7 +43,8 @@ type ModelEngine struct {
 	chat     *runtime.Chat
 	name     string
 	last     runtime.Stats
-	answered int
+	answered int // replies finished
+	cut      int // replies cut short (abort, shutdown), some of them written
 }
 
 // NewModelEngine starts a conversation with m.
@@ -51,7 +52,7 @@ func NewModelEngine(m *runtime.Model, opt ModelOptions) (*ModelEngine, error) {
 	if opt.Name == "" {
 		opt.Name = "model"
 	}
-	c := m.NewChat(runtime.ChatOptions{System: opt.System, Sampler: opt.Sampler, MaxTokens: opt.MaxTokens})
+	c := m.NewChat(nil, runtime.ChatOptions{System: opt.System, Sampler: opt.Sampler, MaxTokens: opt.MaxTokens})
 	if opt.StateIn != "" {
 		s, logits, err := runtime.LoadState(opt.StateIn, m)
 		if err != nil {
@@ -83,6 +84,7 @@ func (e *ModelEngine) Answer(ctx context.Context, prompt string, out io.Writer) 
 	case err != nil:
 		return err
 	case st.StopReason == runtime.StopCancelled:
+		e.cut++
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -100,7 +102,10 @@ func (e *ModelEngine) Reset() error {
 
 // Status implements Engine.
 func (e *ModelEngine) Status() string {
-	s := fmt.Sprintf("%s, %d tokens in the conversation, %d answers", e.name, e.chat.State().Tokens, e.answered)
+	s := fmt.Sprintf("%s, %d tokens in the conversation, %d answers", e.name, e.chat.Tokens(), e.answered)
+	if e.cut > 0 {
+		s += fmt.Sprintf(" (+%d cut short)", e.cut)
+	}
 	if st := e.last; st.GeneratedTokens > 0 && st.GenerateTime > 0 {
 		s += fmt.Sprintf("; last: %d prompt + %d answer tokens, %.1f tok/s (%s)", st.PromptTokens, st.GeneratedTokens,
 			float64(st.GeneratedTokens)/st.GenerateTime.Seconds(), st.StopReason)

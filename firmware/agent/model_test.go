@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -192,6 +193,24 @@ func TestModelStateSavedAtShutdown(t *testing.T) {
 		t.Errorf("continued from the saved state: %q, want %q", b.String(), want[1])
 	}
 }
+
+// TestModelCutAnswerCounted: an answer cancelled after it started writing
+// is reported in the engine's status as cut short, not lost.
+func TestModelCutAnswerCounted(t *testing.T) {
+	e := modelEngine(t, tinyModel, greedy)
+	ctx, cancel := context.WithCancel(context.Background())
+	w := writerFunc(func(b []byte) (int, error) { cancel(); return len(b), nil })
+	if err := e.Answer(ctx, "hello", w); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled answer: %v", err)
+	}
+	if st := e.Status(); !strings.Contains(st, "0 answers (+1 cut short)") || !strings.Contains(st, "(cancelled)") {
+		t.Errorf("status %q", st)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 // rss is this process's resident set size in bytes (the file is built on
 // Linux only, which always has it). Any error fails: a 0 would make every

@@ -12,7 +12,9 @@ package board
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -31,8 +33,20 @@ type Profile struct {
 	Buttons []string
 	Abort   string
 	BusyLED string
-	Notes   string // what to do on this board before the agent works
+	// ToolPins are default pins for [[tool]] entries, by role, so that a
+	// tool's pin can name its role and one configuration moves between
+	// boards: led (header pin 18), relay (22), input (29) and pwm (32, a
+	// hardware PWM channel on the Pi and the Orin). Nil on a generic board.
+	ToolPins map[string]string
+	Notes    string // what to do on this board before the agent works
 }
+
+// ToolRoles are the roles a profile's ToolPins name.
+func ToolRoles() []string { return []string{"led", "relay", "input", "pwm"} }
+
+// piToolPins are the same on the Pi 4 and Pi 5: header pins 18, 22, 29
+// and 32 (GPIO12 is PWM0).
+var piToolPins = map[string]string{"led": "GPIO24", "relay": "GPIO25", "input": "GPIO5", "pwm": "GPIO12"}
 
 var profiles = []Profile{
 	{
@@ -41,13 +55,15 @@ var profiles = []Profile{
 		// UART (pins 8/10), whichever of ttyS0/ttyAMA0 it is today.
 		Serial:  "/dev/serial0",
 		Buttons: []string{"GPIO17", "GPIO27"}, Abort: "GPIO22", BusyLED: "GPIO23",
-		Notes: "enable the header UART and turn its login console off (raspi-config: Interface Options → Serial Port: login shell no, hardware yes)",
+		ToolPins: piToolPins,
+		Notes:    "enable the header UART and turn its login console off (raspi-config: Interface Options → Serial Port: login shell no, hardware yes)",
 	},
 	{
 		ID: "pi5", Name: "Raspberry Pi 5",
 		Serial:  "/dev/serial0", // → ttyAMA0 on pins 8/10 with dtparam=uart0
 		Buttons: []string{"GPIO17", "GPIO27"}, Abort: "GPIO22", BusyLED: "GPIO23",
-		Notes: "enable the header UART (dtparam=uart0 in /boot/firmware/config.txt) and turn its login console off",
+		ToolPins: piToolPins,
+		Notes:    "enable the header UART (dtparam=uart0 in /boot/firmware/config.txt) and turn its login console off",
 	},
 	{
 		ID: "jetson-orin", Name: "NVIDIA Jetson Orin",
@@ -56,7 +72,8 @@ var profiles = []Profile{
 		// Header pins 11/13/15/16 of the Orin Nano/NX developer kits, by
 		// their tegra234 GPIO line names (as gpioinfo lists them).
 		Buttons: []string{"PR.04", "PY.00"}, Abort: "PN.01", BusyLED: "PY.04",
-		Notes: "configure the header pins as GPIO (jetson-io) and stop nvgetty on the header UART; pin names differ on the AGX Orin kit",
+		ToolPins: map[string]string{"led": "PY.03", "relay": "PY.01", "input": "PQ.05", "pwm": "PG.06"},
+		Notes:    "configure the header pins as GPIO (jetson-io) and stop nvgetty on the header UART; pin names differ on the AGX Orin kit",
 	},
 }
 
@@ -95,6 +112,14 @@ func Match(model string) Profile {
 		p = Generic
 	}
 	p.Model = model
+	return p.clone()
+}
+
+// clone gives the caller its own slices and maps, so that changing a
+// returned profile cannot change the table.
+func (p Profile) clone() Profile {
+	p.Buttons = slices.Clone(p.Buttons)
+	p.ToolPins = maps.Clone(p.ToolPins)
 	return p
 }
 
@@ -106,7 +131,7 @@ func ByID(id string) (Profile, error) {
 	}
 	for _, p := range profiles {
 		if p.ID == id {
-			return p, nil
+			return p.clone(), nil
 		}
 	}
 	return Profile{}, fmt.Errorf("board %q: want auto or one of %s", id, strings.Join(IDs(), ", "))

@@ -1,8 +1,10 @@
 package board_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/gosling-edge/gosling/firmware/board"
@@ -63,5 +65,52 @@ func TestOpenPinUnknown(t *testing.T) {
 	// This machine has no pin by that name, whatever drivers load.
 	if _, err := board.OpenPin("GPIO-NOT-A-PIN"); err == nil {
 		t.Error("a pin that does not exist opened")
+	}
+}
+
+// A board's default pins are all different: two roles on one pin would
+// make the example configuration fail its own validation on that board.
+func TestDefaultPinsDistinct(t *testing.T) {
+	for _, id := range board.IDs() {
+		p, _ := board.ByID(id)
+		seen := map[string]string{}
+		use := func(role, pin string) {
+			if prev, ok := seen[pin]; ok {
+				t.Errorf("%s: %s and %s share pin %s", id, prev, role, pin)
+			}
+			seen[pin] = role
+		}
+		for i, b := range p.Buttons {
+			use(fmt.Sprintf("button %d", i), b)
+		}
+		if id != "generic" {
+			use("abort", p.Abort)
+			use("busy LED", p.BusyLED)
+			for _, role := range board.ToolRoles() {
+				if p.ToolPins[role] == "" {
+					t.Errorf("%s: no default pin for tool role %s", id, role)
+				}
+			}
+		}
+		for role, pin := range p.ToolPins {
+			if !slices.Contains(board.ToolRoles(), role) {
+				t.Errorf("%s: tool pin role %q is not in ToolRoles", id, role)
+			}
+			use("tool "+role, pin)
+		}
+	}
+}
+
+// The profiles handed out are copies: changing one changes no other.
+func TestProfileIsACopy(t *testing.T) {
+	p, _ := board.ByID("pi4")
+	p.Buttons[0] = "X"
+	p.ToolPins["led"] = "X"
+	q, _ := board.ByID("pi5")
+	r := board.Match("Raspberry Pi 4 Model B")
+	for _, o := range []board.Profile{q, r} {
+		if o.Buttons[0] == "X" || o.ToolPins["led"] == "X" {
+			t.Errorf("%s: changed through another profile: %v %v", o.ID, o.Buttons, o.ToolPins)
+		}
 	}
 }

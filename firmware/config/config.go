@@ -17,6 +17,12 @@
 //	pin = "GPIO17"
 //	prompt = "Tell me a one-line joke about {board}."
 //
+//	[[tool]]                        # what the model may do: see Tool
+//	name = "fan"
+//	kind = "gpio_write"
+//	description = "Switch the greenhouse fan on or off."
+//	pin = "relay"                   # the board's relay pin (GPIO25 on a Pi)
+//
 // TOML (github.com/BurntSushi/toml) rather than YAML: the file is edited by
 // hand on a board over ssh, where TOML has no indentation to get wrong and
 // no implicit types ("no" read as false, 0755 as a number), and this parser
@@ -53,6 +59,7 @@ type Config struct {
 	Output   Output   `toml:"output"`
 	Queue    Queue    `toml:"queue"`
 	GPIO     GPIO     `toml:"gpio"`
+	Tools    []Tool   `toml:"tool"` // what the model may do: see Tool
 }
 
 // Model is the model to load.
@@ -62,12 +69,44 @@ type Model struct {
 }
 
 // Chat is the conversation: how it starts and how long answers may be.
+// With [[tool]] entries there is no conversation: every prompt starts from
+// the base state, StateIn (if set) followed by the system turn that lists
+// the tools, and StateOut holds the last prompt's state, to look at.
 type Chat struct {
 	System    string `toml:"system"`     // system prompt, fed before the first message
 	StateIn   string `toml:"state_in"`   // state file to start from (and /reset to)
 	StateOut  string `toml:"state_out"`  // state file written at shutdown and by /save
 	MaxTokens int    `toml:"max_tokens"` // per answer; 0 = until the end of the reply
+	// With [[tool]] entries: the calls one prompt may make (the reply
+	// after the last is plain text), and the first reply's choice: "auto"
+	// (the model calls a tool or answers), "required" (it calls one), or a
+	// tool's name (it calls that one).
+	MaxToolCalls int    `toml:"max_tool_calls"`
+	ToolChoice   string `toml:"tool_choice"`
+	// ToolTemplate is the prompt format of the calls, for the model's
+	// fine-tune: "g1" (RWKV-7 G1's fenced JSON, runtime/toolcall.G1) or
+	// "hermes" (<tool_call> tags, toolcall.Hermes). ToolFormat overrides
+	// single strings of it.
+	ToolTemplate string     `toml:"tool_template"`
+	ToolFormat   ToolFormat `toml:"tool_format"`
 }
+
+// ToolFormat overrides fields of the chosen tool-call template, each named
+// as the field of runtime/toolcall.Template it sets (ToolsIntro is
+// tools_intro, and so on); a key left out keeps the template's value.
+type ToolFormat struct {
+	ToolsIntro  *string `toml:"tools_intro"`  // before the JSON array of tools in the system turn
+	ToolsOutro  *string `toml:"tools_outro"`  // after it
+	FullSchema  *bool   `toml:"full_schema"`  // a tool's whole schema as its "arguments", not only the properties
+	CallOpen    *string `toml:"call_open"`    // opens a call (and switches the grammar on); not empty
+	CallStart   *string `toml:"call_start"`   // between call_open and the call's JSON object
+	CallClose   *string `toml:"call_close"`   // after the object; the reply ends there
+	OutputIntro *string `toml:"output_intro"` // before a call's result in the user turn that returns it
+	OutputOutro *string `toml:"output_outro"` // after it
+}
+
+// ToolTemplates are the names chat.tool_template accepts.
+var ToolTemplates = []string{"g1", "hermes"}
 
 // Sampling are the sampler's settings (the official chat defaults).
 type Sampling struct {
@@ -147,7 +186,7 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 func Default() *Config {
 	return &Config{
 		Board:    "auto",
-		Chat:     Chat{MaxTokens: 200},
+		Chat:     Chat{MaxTokens: 200, MaxToolCalls: 4, ToolChoice: "auto", ToolTemplate: "g1"},
 		Sampling: Sampling{Temperature: 1.0, TopP: 0.3, Presence: 0.5, Frequency: 0.5, PenaltyDecay: 0.996},
 		Serial:   Serial{Enabled: true, Baud: 115200, Echo: true, MaxLine: 1024, Retry: Duration{time.Second}},
 		Output:   Output{Serial: true},
@@ -236,19 +275,23 @@ func (c *Config) Validate(p board.Profile) error {
 			bad("chat.state_in", "%v", err)
 		}
 	}
+	// The ranges of runtime.SamplerOptions.Validate, which run, chat and
+	// serve apply (firmware/agent's tests tie the two); NaN is in none.
 	s := c.Sampling
-	switch {
-	case s.Temperature < 0 || s.Temperature > 100:
-		bad("sampling.temperature", "%v: want 0 (greedy) to 100", s.Temperature)
-	}
-	if s.TopP < 0 || s.TopP > 1 {
-		bad("sampling.top_p", "%v: want 0..1", s.TopP)
+	for _, r := range []struct {
+		key    string
+		v      float64
+		lo, hi float64
+	}{
+		{"temperature", s.Temperature, 0, 100}, {"top_p", s.TopP, 0, 1}, {"presence", s.Presence, -100, 100},
+		{"frequency", s.Frequency, -100, 100}, {"penalty_decay", s.PenaltyDecay, 0, 1},
+	} {
+		if !(r.v >= r.lo && r.v <= r.hi) {
+			bad("sampling."+r.key, "%v: want %v..%v", r.v, r.lo, r.hi)
+		}
 	}
 	if s.TopK < 0 {
 		bad("sampling.top_k", "%d: want 0 (no limit) or more", s.TopK)
-	}
-	if s.PenaltyDecay < 0 || s.PenaltyDecay > 1 {
-		bad("sampling.penalty_decay", "%v: want 0..1", s.PenaltyDecay)
 	}
 	if c.Serial.Enabled {
 		if c.Serial.Device == "" {
@@ -325,6 +368,34 @@ func (c *Config) Validate(p board.Profile) error {
 			bad(key+".prompt", "missing: a button needs a prompt")
 		} else if err := CheckTemplate(b.Prompt); err != nil {
 			bad(key+".prompt", "%v", err)
+		}
+	}
+	c.validateTools(p, bad, usePin)
+	if c.Chat.MaxToolCalls < 1 || c.Chat.MaxToolCalls > 100 {
+		bad("chat.max_tool_calls", "%d: want 1 to 100", c.Chat.MaxToolCalls)
+	}
+	if tc := c.Chat.ToolChoice; tc != "auto" && tc != "required" && !slices.ContainsFunc(c.Tools, func(t Tool) bool { return t.Name == tc }) {
+		names := []string{"auto", "required"}
+		for _, t := range c.Tools {
+			names = append(names, t.Name)
+		}
+		bad("chat.tool_choice", "%q: want %s", tc, strings.Join(names, ", "))
+	}
+	if !slices.Contains(ToolTemplates, c.Chat.ToolTemplate) {
+		bad("chat.tool_template", "%q: want %s", c.Chat.ToolTemplate, strings.Join(ToolTemplates, " or "))
+	}
+	f := c.Chat.ToolFormat
+	if f.CallOpen != nil && *f.CallOpen == "" {
+		bad("chat.tool_format.call_open", "empty: the call's opening is what switches the grammar on")
+	}
+	// A blank line ends a turn of the G1 chat template.
+	for _, s := range []struct {
+		key string
+		v   *string
+	}{{"tools_intro", f.ToolsIntro}, {"tools_outro", f.ToolsOutro}, {"call_open", f.CallOpen}, {"call_start", f.CallStart},
+		{"call_close", f.CallClose}, {"output_intro", f.OutputIntro}, {"output_outro", f.OutputOutro}} {
+		if s.v != nil && strings.Contains(*s.v, "\n\n") {
+			bad("chat.tool_format."+s.key, "%q has a blank line, which would end the turn", *s.v)
 		}
 	}
 	return errors.Join(errs...)

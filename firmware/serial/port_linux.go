@@ -52,6 +52,21 @@ func Open(path string, baud int) (*Port, error) {
 	return &Port{f: os.NewFile(uintptr(fd), path), path: path}, nil
 }
 
+// probe opens path for a moment and asks for its terminal settings,
+// changing nothing: no raw mode, no exclusive lock, no flush.
+func probe(path string) error {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	_, err = unix.IoctlGetTermios(fd, unix.TCGETS)
+	if errors.Is(err, unix.ENOTTY) || errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("%s: %w", path, ErrNotTerminal)
+	}
+	return err
+}
+
 func setRaw(fd int, speed uint32) error {
 	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {

@@ -18,6 +18,10 @@ func Open(path string, baud int) (*Port, error) {
 	return nil, fmt.Errorf("%s: serial ports are supported on Linux only", path)
 }
 
+func probe(path string) error {
+	return fmt.Errorf("%s: serial ports are supported on Linux only", path)
+}
+
 var baudRates = map[int]uint32{1200: 0, 2400: 0, 4800: 0, 9600: 0, 19200: 0, 38400: 0, 57600: 0, 115200: 0, 230400: 0, 460800: 0, 921600: 0}
 
 func (p *Port) Read(b []byte) (int, error)         { return 0, ErrLost }

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -166,5 +167,87 @@ func TestDeviceConfigErrors(t *testing.T) {
 	d = &serial.Device{Path: "/dev/ttyS0", Baud: 7}
 	if err := d.Serve(context.Background(), nil); err == nil {
 		t.Error("baud 7 accepted")
+	}
+}
+
+// TestDeviceMissingDirectory: a device whose directory does not exist can
+// never appear; Serve and Check fail at once instead of waiting forever.
+func TestDeviceMissingDirectory(t *testing.T) {
+	d := &serial.Device{Path: filepath.Join(t.TempDir(), "no-such-dir", "ttyUSB0"), Baud: 115200}
+	if err := d.Serve(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("Serve: %v", err)
+	}
+	if err := d.Check(); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("Check: %v", err)
+	}
+}
+
+// TestDeviceProbe: Probe tells a present tty, an absent one (which Serve
+// would wait for) and a file that is no tty apart, and leaves a present
+// port as it was (not raw, not locked).
+func TestDeviceProbe(t *testing.T) {
+	pty := serialtest.New(t)
+	d := &serial.Device{Path: pty.SlavePath, Baud: 115200}
+	if now, err := d.Probe(); err != nil || now != "present" {
+		t.Errorf("pty: %q, %v", now, err)
+	}
+	// Still openable, so not locked: Open succeeds after Check.
+	p, err := serial.Open(pty.SlavePath, 115200)
+	if err != nil {
+		t.Fatalf("open after Check: %v", err)
+	}
+	p.Close()
+	d.Path = filepath.Join(t.TempDir(), "ttyUSB9")
+	if now, err := d.Probe(); err != nil || !strings.Contains(now, "no such file") {
+		t.Errorf("absent: %q, %v", now, err)
+	}
+	d.Path = "/etc/hostname"
+	if _, err := d.Probe(); !errors.Is(err, serial.ErrNotTerminal) {
+		t.Errorf("/etc/hostname: %v", err)
+	}
+	// Check needs no open to know a regular file is no tty.
+	if err := d.Check(); !errors.Is(err, serial.ErrNotTerminal) {
+		t.Errorf("Check /etc/hostname: %v", err)
+	}
+	d.Path = "/dev/null"
+	if _, err := d.Probe(); !errors.Is(err, serial.ErrNotTerminal) {
+		t.Errorf("/dev/null: %v", err)
+	}
+	d.Baud = 7
+	if _, err := d.Probe(); err == nil {
+		t.Error("baud 7 accepted")
+	}
+}
+
+// TestDeviceAbsentLogsSlowing: a device that stays absent is looked for
+// every Retry, but the reason is logged at doubling intervals, not once
+// and not every time.
+func TestDeviceAbsentLogsSlowing(t *testing.T) {
+	var mu sync.Mutex
+	var logs []string
+	d := &serial.Device{Path: filepath.Join(t.TempDir(), "ttyUSB9"), Baud: 115200, Retry: time.Millisecond,
+		Logf: func(f string, a ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			logs = append(logs, fmt.Sprintf(f, a...))
+		}}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := d.Serve(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// 300 retries at most; 1, 2, 4 … 256 ms gives about 10 lines.
+	if len(logs) < 3 || len(logs) > 20 {
+		t.Errorf("%d log lines in 300 ms of 1 ms retries:\n%s", len(logs), strings.Join(logs, "\n"))
+	}
+	for _, l := range logs {
+		if !strings.Contains(l, "no such file") {
+			t.Errorf("log line without the reason: %q", l)
+		}
+	}
+	if !strings.Contains(logs[len(logs)-1], "still failing after") {
+		t.Errorf("last line %q", logs[len(logs)-1])
 	}
 }

@@ -44,13 +44,14 @@ func (b *Backend) Forward(s *runtime.State, token int) ([]float32, error) {
 // Chunk is the most tokens one Prefill launch sequence runs.
 func (b *Backend) Chunk() int { return b.opt.Chunk }
 
-// Prefill feeds tokens in chunks: each product reads its weights once per
-// eight tokens of a chunk, the WKV recurrence runs token by token inside one
-// kernel. It returns the logits after the last token. (A single token is
-// faster through Forward's fused decode kernels.)
+// Prefill feeds one chunk of a prompt, 1 to Chunk tokens (a longer prompt
+// goes through runtime.Generator.Feed, which splits it): each product
+// reads its weights once per eight tokens, the WKV recurrence runs token by
+// token inside one kernel. It returns the logits after the last token. (A
+// single token is faster through Forward's fused decode kernels.)
 func (b *Backend) Prefill(s *runtime.State, tokens []int32) ([]float32, error) {
-	if len(tokens) == 0 {
-		return nil, fmt.Errorf("prefill: no tokens")
+	if len(tokens) == 0 || len(tokens) > b.opt.Chunk {
+		return nil, fmt.Errorf("prefill: %d tokens, want 1 to %d (the chunk)", len(tokens), b.opt.Chunk)
 	}
 	for _, t := range tokens {
 		if t < 0 || int(t) >= b.m.Vocab {
@@ -65,20 +66,17 @@ func (b *Backend) Prefill(s *runtime.State, tokens []int32) ([]float32, error) {
 	if err := b.bind(s); err != nil {
 		return nil, err
 	}
-	for start := 0; start < len(tokens); start += b.opt.Chunk {
-		end := min(start+b.opt.Chunk, len(tokens))
-		copy(b.tokensHost, tokens[start:end])
-		err := b.enqueue(b.steps, end-start)
-		if err == nil {
-			err = b.sync()
-		}
-		if err != nil {
-			b.bound = nil
-			return nil, err
-		}
-		s.Tokens += int64(end - start)
-		b.boundTokens = s.Tokens
+	copy(b.tokensHost, tokens)
+	err = b.enqueue(b.steps, len(tokens))
+	if err == nil {
+		err = b.sync()
 	}
+	if err != nil {
+		b.bound = nil
+		return nil, err
+	}
+	s.Tokens += int64(len(tokens))
+	b.boundTokens = s.Tokens
 	return b.logits, nil
 }
 
@@ -208,6 +206,17 @@ func (b *Backend) GraphError() error { return b.graphErr }
 
 // Graph reports whether decode steps replay a captured CUDA graph.
 func (b *Backend) Graph() bool { return b.graphExec != 0 }
+
+// LaunchMode says how a decode step reaches the GPU, for a report.
+func (b *Backend) LaunchMode() string {
+	switch {
+	case b.Graph():
+		return "one CUDA graph per token"
+	case b.GraphError() != nil:
+		return fmt.Sprintf("plain launches (graph capture failed: %v)", b.GraphError())
+	}
+	return "plain launches"
+}
 
 // Mapped reports whether the weights are read in place from the memory map.
 func (b *Backend) Mapped() bool { return b.mapped }

@@ -40,14 +40,100 @@ type completionRequest struct {
 
 type chatRequest struct {
 	samplingParams
-	Messages            []chatMessage `json:"messages"`
-	MaxCompletionTokens *int          `json:"max_completion_tokens"`
+	Messages            []chatMessage   `json:"messages"`
+	MaxCompletionTokens *int            `json:"max_completion_tokens"`
+	Tools               []toolSpec      `json:"tools"`
+	ToolChoice          *toolChoice     `json:"tool_choice"`
+	ResponseFormat      *responseFormat `json:"response_format"`
 }
 
 type chatMessage struct {
-	Role    string      `json:"role"`
-	Content contentText `json:"content"`
+	Role       string      `json:"role"`
+	Content    contentText `json:"content"`
+	ToolCalls  []toolCall  `json:"tool_calls,omitempty"`
+	ToolCallID string      `json:"tool_call_id,omitempty"`
 }
+
+// replyMessage is the assistant's message in a response: content is null
+// when the reply is only a call.
+type replyMessage struct {
+	Role      string     `json:"role"`
+	Content   *string    `json:"content"`
+	ToolCalls []toolCall `json:"tool_calls,omitempty"`
+}
+
+// toolSpec is an entry of "tools".
+type toolSpec struct {
+	Type     string `json:"type"`
+	Function struct {
+		Name        string          `json:"name"`
+		Description string          `json:"description"`
+		Parameters  json.RawMessage `json:"parameters"`
+		Strict      *bool           `json:"strict"`
+	} `json:"function"`
+}
+
+// toolCall is a call in a message, or a streamed piece of one (index set,
+// the other fields only in the first piece).
+type toolCall struct {
+	Index    *int         `json:"index,omitempty"`
+	ID       string       `json:"id,omitempty"`
+	Type     string       `json:"type,omitempty"`
+	Function toolFunction `json:"function"`
+}
+
+type toolFunction struct {
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments"`
+}
+
+// toolChoice is "tool_choice": "auto", "none", "required", or
+// {"type": "function", "function": {"name": …}}.
+type toolChoice struct {
+	mode string // auto, none, required
+	name string // a named function (mode required)
+}
+
+func (c *toolChoice) UnmarshalJSON(b []byte) error {
+	var mode string
+	if err := json.Unmarshal(b, &mode); err == nil {
+		switch mode {
+		case "auto", "none", "required":
+			c.mode = mode
+			return nil
+		}
+		return &fieldError{"tool_choice", fmt.Sprintf("%q: want auto, none, required or {\"type\": \"function\", \"function\": {\"name\": …}}", mode)}
+	}
+	var named struct {
+		Type     string `json:"type"`
+		Function struct {
+			Name string `json:"name"`
+		} `json:"function"`
+	}
+	if err := json.Unmarshal(b, &named); err != nil || named.Type != "function" || named.Function.Name == "" {
+		return &fieldError{"tool_choice", "want auto, none, required or {\"type\": \"function\", \"function\": {\"name\": …}}"}
+	}
+	c.mode, c.name = "required", named.Function.Name
+	return nil
+}
+
+// responseFormat is "response_format".
+type responseFormat struct {
+	Type       string `json:"type"`
+	JSONSchema *struct {
+		Name   string          `json:"name"`
+		Schema json.RawMessage `json:"schema"`
+		Strict *bool           `json:"strict"`
+	} `json:"json_schema"`
+}
+
+// fieldError is a request field's error from the decoders below: its
+// message starts with the field's name.
+type fieldError struct {
+	field, msg string
+}
+
+func (e *fieldError) Error() string { return e.field + ": " + e.msg }
 
 // stopList is "stop": a string or an array of strings.
 type stopList []string
@@ -63,7 +149,7 @@ func (s *stopList) UnmarshalJSON(b []byte) error {
 	}
 	var many []string
 	if err := json.Unmarshal(b, &many); err != nil {
-		return fmt.Errorf("stop: want a string or an array of strings")
+		return &fieldError{"stop", "want a string or an array of strings"}
 	}
 	*s = many
 	return nil
@@ -83,10 +169,10 @@ func (p *promptField) UnmarshalJSON(b []byte) error {
 	}
 	var many []string
 	if err := json.Unmarshal(b, &many); err != nil {
-		return fmt.Errorf("prompt: want a string (or an array of one string; token arrays are not supported)")
+		return &fieldError{"prompt", "want a string (or an array of one string; token arrays are not supported)"}
 	}
 	if len(many) != 1 {
-		return fmt.Errorf("prompt: %d prompts in one request; send one", len(many))
+		return &fieldError{"prompt", fmt.Sprintf("%d prompts in one request; send one", len(many))}
 	}
 	*p = promptField{many[0], true}
 	return nil
@@ -110,12 +196,12 @@ func (c *contentText) UnmarshalJSON(b []byte) error {
 		Text string `json:"text"`
 	}
 	if err := json.Unmarshal(b, &parts); err != nil {
-		return fmt.Errorf("content: want a string or an array of parts")
+		return &fieldError{"messages.content", "want a string or an array of parts"}
 	}
 	var sb strings.Builder
 	for _, p := range parts {
 		if p.Type != "text" {
-			return fmt.Errorf("content: part of type %q (only text is supported)", p.Type)
+			return &fieldError{"messages.content", fmt.Sprintf("part of type %q (only text is supported)", p.Type)}
 		}
 		sb.WriteString(p.Text)
 	}
@@ -155,16 +241,17 @@ type completionResponse struct {
 }
 
 type chatChoice struct {
-	Index        int          `json:"index"`
-	Message      *chatMessage `json:"message,omitempty"`
-	Delta        *chatDelta   `json:"delta,omitempty"`
-	Logprobs     any          `json:"logprobs"`
-	FinishReason *string      `json:"finish_reason"`
+	Index        int           `json:"index"`
+	Message      *replyMessage `json:"message,omitempty"`
+	Delta        *chatDelta    `json:"delta,omitempty"`
+	Logprobs     any           `json:"logprobs"`
+	FinishReason *string       `json:"finish_reason"`
 }
 
 type chatDelta struct {
-	Role    string  `json:"role,omitempty"`
-	Content *string `json:"content,omitempty"`
+	Role      string     `json:"role,omitempty"`
+	Content   *string    `json:"content,omitempty"`
+	ToolCalls []toolCall `json:"tool_calls,omitempty"`
 }
 
 type chatResponse struct {

@@ -109,10 +109,18 @@ func checkResponse(t *testing.T, rec *httptest.ResponseRecorder, body []byte) {
 	out := rec.Body.Bytes()
 	switch rec.Code {
 	case http.StatusOK:
-	case http.StatusBadRequest:
+	case http.StatusBadRequest, http.StatusNotFound:
 		var e apiError
 		if err := json.Unmarshal(out, &e); err != nil || e.Error.Message == "" || e.Error.Type == "" {
-			t.Fatalf("400 without a JSON error (%v): %q\nrequest %q", err, out, body)
+			t.Fatalf("%d without a JSON error (%v): %q\nrequest %q", rec.Code, err, out, body)
+		}
+		for _, leak := range []string{"Go struct", "json:", "unmarshal"} {
+			if strings.Contains(e.Error.Message, leak) {
+				t.Fatalf("error shows Go internals: %q\nrequest %q", e.Error.Message, body)
+			}
+		}
+		if rec.Code == http.StatusNotFound && (e.Error.Code == nil || *e.Error.Code != "model_not_found") {
+			t.Fatalf("404 other than model_not_found: %q\nrequest %q", out, body)
 		}
 		return
 	default:

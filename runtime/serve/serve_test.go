@@ -150,7 +150,7 @@ func TestModelsAndHealth(t *testing.T) {
 
 func TestCompletion(t *testing.T) {
 	_, url := newServer(t, Options{Name: "demo", Cache: 4})
-	code, body := post(t, url, "/v1/completions", map[string]any{"model": "x", "prompt": "Once upon a time", "max_tokens": 7, "seed": 3})
+	code, body := post(t, url, "/v1/completions", map[string]any{"model": "demo", "prompt": "Once upon a time", "max_tokens": 7, "seed": 3})
 	if code != 200 {
 		t.Fatalf("status %d: %s", code, body)
 	}
@@ -366,7 +366,7 @@ func TestQueueFull(t *testing.T) {
 	s, url := newServer(t, Options{Queue: 4, Cache: 2})
 	release := make(chan struct{})
 	var once sync.Once
-	s.hold = func() { once.Do(func() { <-release }) } // the first request holds the model
+	s.hold = func(context.Context) { once.Do(func() { <-release }) } // the first request holds the model
 	type answer struct {
 		code int
 		body []byte
@@ -477,7 +477,7 @@ func TestChatMessagesErrors(t *testing.T) {
 	for _, msgs := range [][]map[string]any{
 		nil,
 		{{"role": "user", "content": "  \n "}},
-		{{"role": "tool", "content": "x"}},
+		{{"role": "function", "content": "x"}},
 		{{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}},
 		{{"role": "user", "content": []map[string]any{{"type": "image_url", "image_url": "x"}}}},
 	} {

@@ -1,6 +1,6 @@
-// Package tokenizer implements the RWKV World tokenizer (DESIGN §8): a
-// vocabulary of byte strings, encoded by greedy longest match over bytes
-// with a trie, exactly as the official TRIE_TOKENIZER of RWKV-LM does.
+// Package tokenizer implements the RWKV World tokenizer: a vocabulary of
+// byte strings, encoded by greedy longest match over bytes with a trie,
+// exactly as the official TRIE_TOKENIZER of RWKV-LM does.
 //
 // Id 0 is end-of-text: Encode never produces it and Decode emits nothing
 // for it. In the official vocabulary ids 1..256 are the single bytes

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"unicode"
@@ -71,6 +72,20 @@ func ParseVocab(r io.Reader) ([][]byte, error) {
 		return nil, fmt.Errorf("vocab: reading after line %d: %w", line, err)
 	}
 	return vocab, nil
+}
+
+// ReadVocabFile is ParseVocab of the file at path; its errors name the file.
+func ReadVocabFile(path string) ([][]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	v, err := ParseVocab(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
 }
 
 // parseVocabLine splits one line into id, token bytes, and checks the

@@ -217,3 +217,34 @@ func TestParseVocabTolerates(t *testing.T) {
 		t.Errorf("empty file: %q, %v", v, err)
 	}
 }
+
+// ReadVocabFile reads what WriteVocab wrote, and its errors name the file.
+func TestReadVocabFile(t *testing.T) {
+	dir := t.TempDir()
+	want := [][]byte{nil, []byte("a"), []byte(" the"), {0xe5, 0xbd}}
+	var buf bytes.Buffer
+	if err := WriteVocab(&buf, want); err != nil {
+		t.Fatal(err)
+	}
+	path := dir + "/vocab.txt"
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadVocabFile(path)
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("ReadVocabFile: %d tokens, %v", len(got), err)
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Errorf("token %d: %q, want %q", i, got[i], want[i])
+		}
+	}
+	bad := dir + "/bad.txt"
+	os.WriteFile(bad, []byte("1 'a' 1\n3 'b' 1\n"), 0o644)
+	if _, err := ReadVocabFile(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("a gap in the ids: %v", err)
+	}
+	if _, err := ReadVocabFile(dir + "/none.txt"); err == nil || !strings.Contains(err.Error(), "none.txt") {
+		t.Errorf("a missing file: %v", err)
+	}
+}

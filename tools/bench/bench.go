@@ -73,20 +73,25 @@ type Result struct {
 	// same number of threads as the model (Bandwidth1 for one thread).
 	ShareOfBandwidth float64 `json:"share_of_measured_bandwidth"`
 
-	// PeakRSSBytes is VmHWM of /proc/self/status before the memory test
-	// (its buffer would dominate): it includes the pages of the mapped
-	// model file read so far. PeakHeapBytes is the largest Go heap in use
-	// seen between the stages.
-	PeakRSSBytes  int64 `json:"peak_rss_bytes"`
-	PeakHeapBytes int64 `json:"peak_heap_bytes"`
+	// PeakRSSBytes is VmHWM of /proc/self/status before the memory test:
+	// what running the model takes, the pages of the mapped model file read
+	// so far included. PeakRSSWithBufferBytes is VmHWM at the end, the
+	// memory test's buffer included: the process's real peak, which a
+	// board must have free to run bench. PeakHeapBytes is the largest Go
+	// heap in use seen between the stages.
+	PeakRSSBytes           int64 `json:"peak_rss_bytes"`
+	PeakRSSWithBufferBytes int64 `json:"peak_rss_with_bandwidth_buffer_bytes"`
+	PeakHeapBytes          int64 `json:"peak_heap_bytes"`
+
+	Vocab int `json:"-"` // the model's vocabulary, for the sampling line of the text report
 }
 
 // Run benchmarks m. The model's pool decides the threads.
 func Run(ctx context.Context, m *runtime.Model, name string, opt Options) (*Result, error) {
 	r := &Result{
-		Model: name, Config: m.Config.String(), Types: tensorTypes(m), Threads: m.Pool.Threads(),
+		Model: name, Config: m.Config.String(), Types: tensorTypes(m), Threads: m.Threads(),
 		KernelPath: arm64.Path(), GOARCH: goruntime.GOARCH, CPUs: goruntime.NumCPU(),
-		WeightBytes: m.WeightBytes(), BytesPerToken: BytesPerToken(m),
+		WeightBytes: m.WeightBytes(), BytesPerToken: BytesPerToken(m), Vocab: m.Vocab,
 	}
 	progress := func(stage string, done, total int) {
 		if opt.Progress != nil {
@@ -99,12 +104,12 @@ func Run(ctx context.Context, m *runtime.Model, name string, opt Options) (*Resu
 		goruntime.ReadMemStats(&ms)
 		heap = max(heap, int64(ms.HeapInuse))
 	}
-	g := m.NewGenerator(runtime.DefaultSampler)
-	var step runtime.Stepper = g.Ctx
+	var step runtime.Stepper = m.NewContext()
 	if opt.Backend != nil {
-		g.Backend, step = opt.Backend, opt.Backend
+		step = opt.Backend
 		r.Device = opt.Backend.String()
 	}
+	g := m.NewGenerator(step, runtime.DefaultSampler) // the prompt's chunk loop
 	rng := rand.New(rand.NewPCG(1, 2))
 	token := func() int32 { return int32(1 + rng.IntN(m.Vocab-1)) }
 
@@ -148,7 +153,7 @@ func Run(ctx context.Context, m *runtime.Model, name string, opt Options) (*Resu
 
 		// Sampling: the official chat sampler on the decode loop's last
 		// logits (a prompt's would be missing with --prompt 0).
-		if r.SampleSeconds, err = sampleSeconds(g.Sampler, last, 20); err != nil {
+		if r.SampleSeconds, err = sampleSeconds(runtime.NewSampler(m.Vocab, runtime.DefaultSampler), last, 20); err != nil {
 			return nil, err
 		}
 		sampleHeap()
@@ -172,6 +177,7 @@ func Run(ctx context.Context, m *runtime.Model, name string, opt Options) (*Resu
 		}
 		progress("memory bandwidth", 2, 2)
 		buf = nil
+		r.PeakRSSWithBufferBytes = peakRSS()
 		goruntime.GC()
 		if r.ImpliedBandwidth > 0 && r.BandwidthN > 0 {
 			r.ShareOfBandwidth = r.ImpliedBandwidth / r.BandwidthN
@@ -223,18 +229,9 @@ func BytesPerToken(m *runtime.Model) int64 {
 }
 
 func tensorTypes(m *runtime.Model) string {
-	bytes := map[string]uint64{}
-	var names []string
-	for _, t := range m.File.Tensors {
-		k := t.Type.String()
-		if _, ok := bytes[k]; !ok {
-			names = append(names, k)
-		}
-		bytes[k] += t.Size
-	}
-	parts := make([]string, len(names))
-	for i, k := range names {
-		parts[i] = fmt.Sprintf("%s %.0f%%", k, 100*float64(bytes[k])/float64(m.WeightBytes()))
+	var parts []string
+	for _, t := range m.File.TypeTotals() {
+		parts = append(parts, fmt.Sprintf("%s %.0f%%", t.Type, 100*float64(t.Bytes)/float64(m.WeightBytes())))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -290,6 +287,37 @@ func sum(v []uint64) uint64 {
 		a += x
 	}
 	return a + b + c + d
+}
+
+// MaxBandwidthBytes is the largest buffer DefaultBandwidthBytes picks:
+// far larger than any cache, so the test reads memory, not cache.
+const MaxBandwidthBytes = 1 << 30
+
+// DefaultBandwidthBytes sizes the memory test's buffer for this machine:
+// a quarter of MemAvailable (/proc/meminfo), at most MaxBandwidthBytes. A
+// fixed 1 GiB is most of a 1 or 2 GB board's memory, on top of the model.
+// Without /proc/meminfo it is MaxBandwidthBytes.
+func DefaultBandwidthBytes() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return MaxBandwidthBytes
+	}
+	return bandwidthBytesFor(string(b))
+}
+
+func bandwidthBytesFor(meminfo string) int64 {
+	for line := range strings.Lines(meminfo) {
+		v, ok := strings.CutPrefix(line, "MemAvailable:")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		if err != nil || kb <= 0 {
+			break
+		}
+		return min(MaxBandwidthBytes, (kb<<10)/4) &^ (1<<20 - 1) // whole MiB
+	}
+	return MaxBandwidthBytes
 }
 
 // peakRSS is VmHWM from /proc/self/status in bytes (0 where there is none).

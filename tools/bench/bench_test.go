@@ -2,13 +2,13 @@ package bench
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/gosling-edge/gosling/runtime"
 	"github.com/gosling-edge/gosling/tools/convert"
 	"github.com/gosling-edge/gosling/tools/synth"
+	"github.com/gosling-edge/gosling/tools/synth/synthtest"
 )
 
 func TestSum(t *testing.T) {
@@ -37,25 +37,24 @@ func TestMemoryBandwidth(t *testing.T) {
 // With no prompt the sampling cost is measured on the decode loop's last
 // logits: there are no others (before, Sample got nil and returned at once).
 func TestRunWithoutPrompt(t *testing.T) {
-	in, err := synth.Input(synth.Shape{Layers: 1, Embd: 64, Vocab: 300, FFN: 128, RankW: 32, RankA: 32, RankV: 32, RankG: 32}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "tiny.gguf")
-	if _, err := convert.Write(in, path, convert.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	m, err := runtime.Load(path, runtime.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := synthtest.Model(t, synth.Shape{Layers: 1, Embd: 64, Vocab: 300, FFN: 128, RankW: 32, RankA: 32, RankV: 32, RankG: 32}, 1, convert.Options{})
 	r, err := Run(context.Background(), m, "tiny", Options{DecodeTokens: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.PromptTokens != 0 || r.DecodeTokens != 3 {
 		t.Errorf("prompt %d, decode %d tokens; want 0 and 3", r.PromptTokens, r.DecodeTokens)
+	}
+	if r.PeakRSSWithBufferBytes != 0 {
+		t.Errorf("no memory test, yet a peak with its buffer: %d", r.PeakRSSWithBufferBytes)
+	}
+	// With the memory test: both peaks, the whole run's at least the model's.
+	r, err = Run(context.Background(), m, "tiny", Options{DecodeTokens: 1, BandwidthBytes: 32 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.PeakRSSBytes <= 0 || r.PeakRSSWithBufferBytes < r.PeakRSSBytes+16<<20 {
+		t.Errorf("peak RSS %d running the model, %d with a 32 MiB buffer", r.PeakRSSBytes, r.PeakRSSWithBufferBytes)
 	}
 }
 
@@ -100,5 +99,27 @@ func TestSampleSecondsNeedsLogits(t *testing.T) {
 	}
 	if _, err := sampleSeconds(sm, []float32{0, 1, 2, 3}, 5); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestBandwidthBytesFor: the memory test's buffer is a quarter of the
+// memory available, at most 1 GiB, in whole MiB; without a MemAvailable
+// line, 1 GiB.
+func TestBandwidthBytesFor(t *testing.T) {
+	for _, c := range []struct {
+		meminfo string
+		want    int64
+	}{
+		{"MemTotal:        1893324 kB\nMemFree:          201000 kB\nMemAvailable:     716800 kB\n", 175 << 20}, // a 2 GB board
+		{"MemTotal:       16000000 kB\nMemAvailable:   12000000 kB\n", 1 << 30},
+		{"MemTotal:       16000000 kB\n", 1 << 30},
+		{"MemAvailable: junk\n", 1 << 30},
+	} {
+		if got := bandwidthBytesFor(c.meminfo); got != c.want {
+			t.Errorf("%q: %d, want %d", c.meminfo, got, c.want)
+		}
+	}
+	if d := DefaultBandwidthBytes(); d <= 0 || d > MaxBandwidthBytes {
+		t.Errorf("DefaultBandwidthBytes() = %d", d)
 	}
 }

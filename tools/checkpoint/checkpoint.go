@@ -202,7 +202,7 @@ func Open(path string) (*Checkpoint, error) {
 	if size > math.MaxInt {
 		return nil, fmt.Errorf("%s: %d bytes is too large to map on this platform", path, size)
 	}
-	data, unmap, err := mapFile(f, size)
+	data, unmap, err := quant.MapFile(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: map: %w", path, err)
 	}

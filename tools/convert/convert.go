@@ -22,6 +22,24 @@ import (
 //go:embed rwkv_vocab_v20230424.txt
 var worldVocab []byte
 
+// Tokenizer is the tokenizer of the vocabulary file at path
+// (rwkv_vocab_v20230424.txt format), or of the built-in World vocabulary
+// for path "".
+func Tokenizer(path string) (*tokenizer.Tokenizer, error) {
+	v, err := WorldVocab()
+	if path != "" {
+		v, err = tokenizer.ReadVocabFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenizer.New(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return tok, nil
+}
+
 // WorldVocab parses the built-in World vocabulary (rwkv_vocab_v20230424.txt).
 func WorldVocab() ([][]byte, error) {
 	return tokenizer.ParseVocab(bytes.NewReader(worldVocab))
@@ -39,7 +57,13 @@ type Input map[string]Tensor
 
 // Options control a conversion.
 type Options struct {
-	Policy   Policy   // type per tensor class
+	Policy Policy // type per tensor class
+	// Preset, when set, replaces Policy: every tensor gets the type
+	// `gosling quantize` would give it in an F32 file (TensorType), so the
+	// output is what converting to F32 and quantizing with the preset
+	// writes. Imatrix (may be nil) then weighs the quantizers' errors.
+	Preset   *Preset
+	Imatrix  *quant.Imatrix
 	Vocab    [][]byte // vocabulary by id ([0] unused); nil means the World vocabulary
 	Name     string   // general.name
 	Progress func(done, total uint64)
@@ -324,16 +348,23 @@ type Summary struct {
 	Types                              map[quant.Type]int
 }
 
-// Write converts in to a GGUF file at path (temp file + rename).
+// Write converts in to a GGUF file at path (temp file + rename). Without
+// opt.Name, general.name is the file's name without its extension.
 func Write(in Input, path string, opt Options) (Summary, error) {
+	if opt.Name == "" {
+		opt.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
 	w, sum, err := Build(in, opt)
 	if err != nil {
 		return sum, err
 	}
-	if opt.Name == "" {
-		opt.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	}
 	return sum, w.WriteFile(path, opt.Progress)
+}
+
+// String is the summary as gosling convert and synth print it.
+func (s Summary) String() string {
+	return fmt.Sprintf("L%d D%d V%d FFN%d LoRA w%d a%d v%d g%d, %d tensors", s.Layers, s.Embd, s.Vocab, s.FFN,
+		s.RankW, s.RankA, s.RankV, s.RankG, s.Tensors)
 }
 
 // Build prepares the GGUF writer without writing.
@@ -358,7 +389,11 @@ func Build(in Input, opt Options) (*quant.Writer, Summary, error) {
 		RankW: s.rankW, RankA: s.rankA, RankV: s.rankV, RankG: s.rankG, Types: map[quant.Type]int{}}
 	for _, t := range plan(in, s) {
 		typ := opt.Policy[t.class]
-		if typ == quant.TypeQ8_0 || typ == quant.TypeQ4_0 {
+		var imat []float32
+		if opt.Preset != nil {
+			typ = TensorType(*opt.Preset, t.name, t.dims, quant.TypeF32, false)
+			imat = imatrixWeights(opt.Imatrix, t.name, int(t.dims[0]))
+		} else if typ == quant.TypeQ8_0 || typ == quant.TypeQ4_0 {
 			if t.dims[0]%quant.QK != 0 {
 				if opt.Warn != nil {
 					opt.Warn(fmt.Sprintf("%s: rows of %d values are not whole %d-value blocks; stored as F16", t.name, t.dims[0], quant.QK))
@@ -371,7 +406,7 @@ func Build(in Input, opt Options) (*quant.Writer, Summary, error) {
 			if err != nil {
 				return err
 			}
-			buf, err := encode(typ, v)
+			buf, err := encodeRows(typ, v, int(t.dims[0]), imat)
 			if err != nil {
 				return err
 			}
@@ -388,13 +423,15 @@ func Build(in Input, opt Options) (*quant.Writer, Summary, error) {
 	return w, sum, nil
 }
 
-func encode(t quant.Type, v []float32) ([]byte, error) {
-	rb, err := t.RowBytes(len(v))
+// encodeRows stores v, rows of rowLen values, in type t; imat (nil or one
+// importance per column) weighs the quantizer's errors.
+func encodeRows(t quant.Type, v []float32, rowLen int, imat []float32) ([]byte, error) {
+	rb, err := t.RowBytes(rowLen)
 	if err != nil {
 		return nil, err
 	}
-	buf := make([]byte, rb)
-	return buf, quant.Quantize(t, buf, v)
+	buf := make([]byte, rb*(len(v)/rowLen))
+	return buf, quant.QuantizeRows(t, buf, v, rowLen, imat)
 }
 
 // GGUF token types (llama.cpp).
@@ -424,7 +461,11 @@ func writeMetadata(w *quant.Writer, s shape, opt Options, vocab [][]byte) {
 	w.Add(arch+".attention.value_residual_mix_lora_rank", uint32(s.rankV))
 	w.Add(arch+".attention.gate_lora_rank", uint32(s.rankG))
 	w.Add(arch+".feed_forward_length", uint32(s.ffn))
-	w.Add("general.file_type", fileType(opt.Policy))
+	ft := fileType(opt.Policy)
+	if opt.Preset != nil {
+		ft = opt.Preset.FileType
+	}
+	w.Add("general.file_type", ft)
 	w.Add(arch+".attention.head_count", uint32(0)) // required by llama.cpp, unused
 
 	// Token 0 is end of text; then the vocabulary as llama.cpp stores it
@@ -452,7 +493,7 @@ func writeMetadata(w *quant.Writer, s shape, opt Options, vocab [][]byte) {
 			break
 		}
 	}
-	if q := opt.Policy[ClassAttention]; q == quant.TypeQ8_0 || q == quant.TypeQ4_0 {
+	if q := opt.Policy[ClassAttention]; q == quant.TypeQ8_0 || q == quant.TypeQ4_0 || opt.Preset != nil && isQuantized(opt.Preset.Default) {
 		w.Add("general.quantization_version", uint32(2))
 	}
 }

@@ -156,3 +156,20 @@ func TestPolicyOverrides(t *testing.T) {
 		t.Error("q6_k accepted as --type")
 	}
 }
+
+// Without Options.Name, general.name is the output file's name (what
+// gosling convert --name's help promises), not a fixed "rwkv7".
+func TestWriteNamesTheModelAfterTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "my-model.gguf")
+	if _, err := convert.Write(tinyInput(t), path, convert.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := quant.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if name, _ := g.Meta.String("general.name"); name != "my-model" {
+		t.Errorf("general.name = %q, want my-model", name)
+	}
+}

@@ -144,6 +144,27 @@ func validClass(c Class) bool {
 	return false
 }
 
+// ParsePolicy is the default policy of the type named typ ("q8_0") with
+// the overrides ("head=f16,emb=q8_0", or "") applied: what convert's and
+// synth's --type and --override ask for.
+func ParsePolicy(typ, overrides string) (Policy, error) {
+	t, err := quant.ParseType(typ)
+	if err != nil {
+		return nil, fmt.Errorf("--type: %w", err)
+	}
+	p, err := DefaultPolicy(t)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.ParseOverrides(overrides); err != nil {
+		return nil, fmt.Errorf("--override: %w", err)
+	}
+	return p, nil
+}
+
+// ClassList names the classes, for help texts.
+func ClassList() string { return classList() }
+
 func classList() string {
 	s := make([]string, len(Classes))
 	for i, c := range Classes {
@@ -165,4 +186,41 @@ func fileType(p Policy) uint32 {
 		return 7
 	}
 	return 0
+}
+
+// PolicyType says whether a --type name is one of convert's own policies
+// (f32, f16, q8_0, q4_0; see DefaultPolicy) rather than a quantize preset.
+func PolicyType(name string) bool {
+	switch strings.ToLower(name) {
+	case "f32", "f16", "q8_0", "q4_0":
+		return true
+	}
+	return false
+}
+
+// OptionsFor are the conversion options a --type and --override ask for:
+// one of the policies (f32, f16, q8_0, q4_0: PolicyType) with overrides
+// of its classes, or a quantize type or preset (ParsePreset) with
+// overrides of quantize's tensor classes. withImatrix says whether an
+// importance matrix will be set, which only a preset can use; what
+// describes the choice for a summary line.
+func OptionsFor(typ, override string, withImatrix bool) (opt Options, what string, err error) {
+	if PolicyType(typ) {
+		if opt.Policy, err = ParsePolicy(typ, override); err != nil {
+			return opt, "", err
+		}
+		if withImatrix {
+			return opt, "", fmt.Errorf("--imatrix works with a --type preset (Q4_K_M, Q6_K, …), not with --type %s", typ)
+		}
+		return opt, opt.Policy.String(), nil
+	}
+	p, err := ParsePreset(typ)
+	if err != nil {
+		return opt, "", err
+	}
+	if p, err = p.WithOverrides(override); err != nil {
+		return opt, "", err
+	}
+	opt.Preset = &p
+	return opt, p.Name, nil
 }

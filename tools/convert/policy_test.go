@@ -44,3 +44,15 @@ func TestDefaultPolicy(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePolicy(t *testing.T) {
+	p, err := convert.ParsePolicy("q8_0", "head=f16")
+	if err != nil || p[convert.ClassHead] != quant.TypeF16 || p[convert.ClassAttention] != quant.TypeQ8_0 {
+		t.Errorf("ParsePolicy(q8_0, head=f16) = %v, %v", p, err)
+	}
+	for _, c := range [][2]string{{"q9", ""}, {"q6_k", ""}, {"f16", "nope=f16"}} {
+		if _, err := convert.ParsePolicy(c[0], c[1]); err == nil {
+			t.Errorf("ParsePolicy(%q, %q) accepted", c[0], c[1])
+		}
+	}
+}

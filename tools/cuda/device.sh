@@ -12,11 +12,11 @@
 #           host memory, graph and plain launches, the unfused decode, both
 #           tile shapes); run, chat and bench with --device cuda
 # quick:    cuda.test, and cuda-check on the fixture at F16/Q8_0/Q4_0 in both
-#           memory modes and with GOSLING_CUDA_SPLIT_LORA=1
-# bench:    cuda-bench on 0.1B/0.4B/1.5B × Q8_0/Q4_0 (models made here by
+#           memory modes and with --cuda-split-lora
+# bench:    bench --device cuda on 0.1B/0.4B/1.5B × Q8_0/Q4_0 (models made here by
 #           gosling synth), with the baseline binary too when carried (only
 #           for the models named in BASE_MODELS, e.g. "m01-q8_0 m15-q8_0", if set)
-# split:    cuda-bench with GOSLING_CUDA_SPLIT_LORA=1 on 0.1B Q8_0, 1.5B Q8_0/Q4_0
+# split:    bench --device cuda --cuda-split-lora on 0.1B Q8_0, 1.5B Q8_0/Q4_0
 # profile:  Nsight Compute: every kernel of one decode token (0.1B, 1.5B
 #           Q8_0; 1.5B with the split LoRA too), summarised by ncu_summary.py
 # variants: tuning knobs on the 0.1B and 1.5B Q8_0 models (rows per warp,
@@ -85,9 +85,9 @@ if has check; then
 		done
 	done
 	check "cuda-check fixture q8_0 --cuda-no-graph --cuda-chunk 5" $G cuda-check -m /tmp/fix-q8_0.gguf --cuda-no-graph --cuda-chunk 5
-	check "cuda-check fixture q8_0, unfused decode (GOSLING_CUDA_FUSED=0)" env GOSLING_CUDA_FUSED=0 $G cuda-check -m /tmp/fix-q8_0.gguf
-	check "cuda-check fixture q4_0, 4 rows a warp everywhere (GOSLING_CUDA_RPW=4)" env GOSLING_CUDA_RPW=4 $G cuda-check -m /tmp/fix-q4_0.gguf
-	check "cuda-check fixture q8_0, 1 row a warp, 1 block per SM" env GOSLING_CUDA_RPW=1 GOSLING_CUDA_BLOCKS_PER_SM=1 $G cuda-check -m /tmp/fix-q8_0.gguf
+	check "cuda-check fixture q8_0, unfused decode (--cuda-unfused)" $G cuda-check -m /tmp/fix-q8_0.gguf --cuda-unfused
+	check "cuda-check fixture q4_0, 4 rows a warp everywhere (--cuda-rpw 4)" $G cuda-check -m /tmp/fix-q4_0.gguf --cuda-rpw 4
+	check "cuda-check fixture q8_0, 1 row a warp, 1 block per SM" $G cuda-check -m /tmp/fix-q8_0.gguf --cuda-rpw 1 --cuda-blocks-per-sm 1
 	if [ $fail = 1 ] && command -v compute-sanitizer >/dev/null; then
 		section "compute-sanitizer on the decode path"
 		timeout 90 compute-sanitizer --print-limit 20 $G cuda-check -m /tmp/fix-q8_0.gguf --cuda-no-graph --tokens 3 2>&1 | head -60
@@ -109,18 +109,25 @@ if has quick; then
 		for mode in "" --cuda-mapped; do
 			check "cuda-check fixture $t $mode" $G cuda-check -m /tmp/fix-$t.gguf $mode --tokens 64 --ref /tmp/fix-f32.gguf
 		done
-		check "cuda-check fixture $t, split LoRA" env GOSLING_CUDA_SPLIT_LORA=1 $G cuda-check -m /tmp/fix-$t.gguf --tokens 64
+		check "cuda-check fixture $t, split LoRA" $G cuda-check -m /tmp/fix-$t.gguf --cuda-split-lora --tokens 64
 	done
 	check "cuda-check fixture q8_0 --cuda-no-graph --cuda-chunk 5" $G cuda-check -m /tmp/fix-q8_0.gguf --cuda-no-graph --cuda-chunk 5
 fi
 
-row() { # label, then cuda-bench arguments: one ROW line from its RESULT line
+row() { # label, then a gosling bench --json command: its report, and one ROW line from it
 	local label=$1
 	shift
 	local out
 	out=$(timeout 120 "$@" 2>&1)
 	echo "$out"
-	echo "$out" | grep '^RESULT' | sed "s|^RESULT|ROW $label|"
+	echo "$out" | python3 -c '
+import json, sys
+text = sys.stdin.read()
+r, _ = json.JSONDecoder().raw_decode(text[text.index("{"):])
+dec, pre, b = r["decode_tokens_per_second"], r["prefill_tokens_per_second"], r["weight_bytes_per_token"]
+gbs = dec * b / 1e9
+print("ROW %s decode_tok_s=%.1f prefill_tok_s=%.1f bytes_per_token=%d gb_s=%.1f share=%.3f" % (sys.argv[1], dec, pre, b, gbs, gbs / float(sys.argv[2])))
+' "$label" "$PEAK" || echo "FAILED: $label (no bench result)"
 }
 
 if has bench || has variants || has split || has profile; then
@@ -136,10 +143,10 @@ if has bench; then
 	for m in m01 m04 m15; do
 		for t in q8_0 q4_0; do
 			[ -f $M/$m-$t.gguf ] || continue
-			section "cuda-bench $m $t"
-			row "$m-$t new" $G cuda-bench -m $M/$m-$t.gguf --peak-gbs $PEAK --decode 256 --prompt 512 --reps 3
+			section "bench --device cuda $m $t"
+			row "$m-$t new" $G bench --device cuda --json -m $M/$m-$t.gguf --tokens 256 --prompt 512
 			if [ -x $B ] && { [ -z "${BASE_MODELS:-}" ] || [[ " $BASE_MODELS " == *" $m-$t "* ]]; }; then
-				row "$m-$t base" $B cuda-bench -m $M/$m-$t.gguf --peak-gbs $PEAK --decode 256 --prompt 512 --reps 3
+				row "$m-$t base" $B bench --device cuda --json -m $M/$m-$t.gguf --tokens 256 --prompt 512
 			fi
 		done
 	done
@@ -148,16 +155,16 @@ if has variants; then
 	for m in m15 m01; do
 		f=$M/$m-q8_0.gguf
 		[ -f $f ] || continue
-		for v in "GOSLING_CUDA_RPW=1" "GOSLING_CUDA_RPW=4" "GOSLING_CUDA_BLOCKS_PER_SM=1" "GOSLING_CUDA_BLOCKS_PER_SM=4" "GOSLING_CUDA_FUSED=0"; do
-			section "cuda-bench $m q8_0 $v"
-			row "$m-q8_0 $v" env $v $G cuda-bench -m $f --peak-gbs $PEAK --decode 256 --prompt 512 --reps 3
+		for v in "--cuda-rpw 1" "--cuda-rpw 4" "--cuda-blocks-per-sm 1" "--cuda-blocks-per-sm 4" "--cuda-unfused"; do
+			section "bench --device cuda $m q8_0 $v"
+			row "$m-q8_0 $v" $G bench --device cuda --json -m $f $v --tokens 256 --prompt 512
 		done
-		section "cuda-bench $m q8_0, plain launches (no graph)"
-		row "$m-q8_0 no-graph" $G cuda-bench -m $f --cuda-no-graph --peak-gbs $PEAK --decode 128 --prompt 512 --reps 3
+		section "bench --device cuda $m q8_0, plain launches (no graph)"
+		row "$m-q8_0 no-graph" $G bench --device cuda --json -m $f --cuda-no-graph --tokens 128 --prompt 512
 	done
 	if [ -f $M/m01-q8_0.gguf ]; then
-		section "cuda-bench m01 q8_0, mapped host memory (PCIe)"
-		row "m01-q8_0 mapped" $G cuda-bench -m $M/m01-q8_0.gguf --cuda-mapped --peak-gbs $PEAK --decode 32 --prompt 128 --reps 1
+		section "bench --device cuda m01 q8_0, mapped host memory (PCIe)"
+		row "m01-q8_0 mapped" $G bench --device cuda --json -m $M/m01-q8_0.gguf --cuda-mapped --tokens 32 --prompt 128
 	fi
 	if [ -f $M/m15-q8_0.gguf ]; then
 		section "gosling bench --device cuda (1.5B Q8_0)"
@@ -168,8 +175,8 @@ fi
 if has split; then
 	for f in m01-q8_0 m15-q8_0 m15-q4_0; do
 		[ -f $M/$f.gguf ] || continue
-		section "cuda-bench $f, split LoRA"
-		row "$f split-lora" env GOSLING_CUDA_SPLIT_LORA=1 $G cuda-bench -m $M/$f.gguf --peak-gbs $PEAK --decode 256 --prompt 512 --reps 3
+		section "bench --device cuda $f, split LoRA"
+		row "$f split-lora" $G bench --device cuda --json -m $M/$f.gguf --cuda-split-lora --tokens 256 --prompt 512
 	done
 fi
 
@@ -179,13 +186,15 @@ if has profile; then
 			set -- $spec
 			[ -f $M/$1.gguf ] || continue
 			per=$(( $3 == 1 ? 6 : 5 ))
+			split=
+			[ "$3" = 1 ] && split=--cuda-split-lora
 			n=$(( per * $2 + 2 ))
 			section "ncu: one decode token of $1 (split LoRA $3)"
 			# Skip the prompt's kernels and the first decode token; profile the second.
-			GOSLING_CUDA_SPLIT_LORA=$3 timeout 90 ncu --clock-control none --print-units base --csv \
+			timeout 90 ncu --clock-control none --print-units base --csv \
 				--metrics gpu__time_duration.sum,dram__bytes_read.sum -k regex:'gosling_(prod1|prod4|tmix|embed)' \
 				--launch-skip $(( n + 1 )) --launch-count $n \
-				$G run --device cuda --cuda-no-graph -m $M/$1.gguf --max-tokens 4 --temp 0 x > $OUT/ncu-$1-$3.csv 2>&1
+				$G run --device cuda --cuda-no-graph $split -m $M/$1.gguf --max-tokens 4 --temp 0 x > $OUT/ncu-$1-$3.csv 2>&1
 			python3 tools/cuda/ncu_summary.py $OUT/ncu-$1-$3.csv $2 || tail -5 $OUT/ncu-$1-$3.csv
 		done
 	else

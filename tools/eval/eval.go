@@ -4,6 +4,11 @@
 // next-token distributions. `gosling eval` prints its Result; the default
 // quantization policy of `gosling convert` was chosen with it.
 //
+// The same Comparison judges an accelerator back end against the CPU path
+// (CheckBackend, which `gosling cuda-check` runs), and WriteLogits and
+// WriteState write what `gosling logits` gives other implementations to
+// compare with, in the reference fixtures' layout.
+//
 // What is computed, for a sequence of n tokens t_0 … t_{n−1} fed one at a
 // time from the zero state (no token is prepended):
 //
@@ -31,6 +36,7 @@ package eval
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -40,30 +46,70 @@ import (
 	"github.com/gosling-edge/gosling/runtime/tokenizer"
 )
 
-// Result is the comparison of a quantized model with its reference.
+// Result is the comparison of a quantized model with its reference. Its
+// JSON form (MarshalJSON) has the keys the field comments name, and null
+// where a value is NaN or infinite.
 type Result struct {
-	Tokens int `json:"tokens"` // steps compared (next-token distributions)
-	Vocab  int `json:"vocab"`  // rows of each distribution
+	Tokens int // tokens: steps compared (next-token distributions)
+	Vocab  int // vocab: rows of each distribution
 
-	MeanKL   float64 `json:"mean_kl"`   // nats
-	MaxKL    float64 `json:"max_kl"`    // nats
-	MaxKLAt  int     `json:"max_kl_at"` // step of the maximum
-	MedianKL float64 `json:"median_kl"`
-	P99KL    float64 `json:"p99_kl"`
+	MeanKL   float64 // mean_kl: nats
+	MaxKL    float64 // max_kl: nats
+	MaxKLAt  int     // max_kl_at: step of the maximum
+	MedianKL float64 // median_kl
+	P99KL    float64 // p99_kl
 
-	Top1Agree int     `json:"top1_agree"` // steps where both argmaxes are equal
-	Top1      float64 `json:"top1"`       // Top1Agree / Tokens
+	Top1Agree int     // top1_agree: steps where both argmaxes are equal
+	Top1      float64 // top1: Top1Agree / Tokens
 
-	MaxAbsDiff   float64 `json:"max_abs_dlogit"`
-	MaxAbsDiffAt [2]int  `json:"max_abs_dlogit_at"` // step, row
-	MeanAbsDiff  float64 `json:"mean_abs_dlogit"`
+	MaxAbsDiff   float64 // max_abs_dlogit
+	MaxAbsDiffAt [2]int  // max_abs_dlogit_at: step, row
+	MeanAbsDiff  float64 // mean_abs_dlogit
+	// MaxAbsRef is the largest |logit| of the reference over the finite
+	// steps: the scale MaxAbsDiff is judged against (Within). Not in the
+	// JSON form.
+	MaxAbsRef float64
 
-	Predicted  int     `json:"predicted"` // steps with a known next token (Tokens−1)
-	PPLRef     float64 `json:"ppl_ref"`
-	PPLQuant   float64 `json:"ppl_quant"`
-	NLLRef     float64 `json:"nll_ref"` // mean negative log-likelihood, nats per token
-	NLLQuant   float64 `json:"nll_quant"`
-	Infinities int     `json:"nonfinite_steps,omitempty"` // steps where a model gave a non-finite logit
+	Predicted  int     // predicted: steps with a known next token (Tokens−1)
+	PPLRef     float64 // ppl_ref
+	PPLQuant   float64 // ppl_quant
+	NLLRef     float64 // nll_ref: mean negative log-likelihood, nats per token
+	NLLQuant   float64 // nll_quant
+	Infinities int     // nonfinite_steps: steps where a model gave a non-finite logit
+}
+
+// MarshalJSON writes r with NaN and infinities (no perplexity for one
+// token, infinite KL for a broken model), which JSON cannot hold, as null.
+func (r Result) MarshalJSON() ([]byte, error) {
+	m := map[string]any{"tokens": r.Tokens, "vocab": r.Vocab, "top1_agree": r.Top1Agree, "predicted": r.Predicted,
+		"max_kl_at": r.MaxKLAt, "max_abs_dlogit_at": r.MaxAbsDiffAt, "nonfinite_steps": r.Infinities}
+	for name, v := range map[string]float64{"mean_kl": r.MeanKL, "max_kl": r.MaxKL, "median_kl": r.MedianKL,
+		"p99_kl": r.P99KL, "top1": r.Top1, "max_abs_dlogit": r.MaxAbsDiff, "mean_abs_dlogit": r.MeanAbsDiff,
+		"ppl_ref": r.PPLRef, "ppl_quant": r.PPLQuant, "nll_ref": r.NLLRef, "nll_quant": r.NLLQuant} {
+		m[name] = v
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			m[name] = nil
+		}
+	}
+	return json.Marshal(m)
+}
+
+// Summary is the |Δlogit| and top-1 part of r on one line, the form
+// `gosling cuda-check` prints for each of its comparisons.
+func (r Result) Summary() string {
+	s := fmt.Sprintf("max|Δ| %.3g (max|logit| %.3g, relative %.2g), top-1 %d/%d",
+		r.MaxAbsDiff, r.MaxAbsRef, r.MaxAbsDiff/max(r.MaxAbsRef, 1e-30), r.Top1Agree, r.Tokens)
+	if r.Infinities > 0 {
+		s += fmt.Sprintf(", %d steps with non-finite logits", r.Infinities)
+	}
+	return s
+}
+
+// Within reports whether the compared logits stay close to the reference:
+// every step finite, max |Δlogit| at most tol × the reference's largest
+// |logit|, and the same top-1 token on at least 90% of the steps.
+func (r Result) Within(tol float64) bool {
+	return r.Infinities == 0 && r.MaxAbsDiff <= tol*max(r.MaxAbsRef, 1e-30) && r.Top1Agree*10 >= r.Tokens*9
 }
 
 // Comparison accumulates the statistics step by step. The zero value is
@@ -73,6 +119,7 @@ type Comparison struct {
 	agree        int
 	maxDiff      float64
 	maxDiffAt    [2]int
+	maxRef       float64
 	sumDiff      float64
 	values       int // logits in sumDiff: those of the finite steps
 	nllRef, nllQ float64
@@ -129,6 +176,7 @@ func (c *Comparison) Add(ref, quant []float32) error {
 			c.maxDiff, c.maxDiffAt = d, [2]int{step, v}
 		}
 		c.sumDiff += d
+		c.maxRef = max(c.maxRef, math.Abs(float64(ref[v])))
 	}
 	c.values += len(ref)
 	c.pending = true
@@ -155,7 +203,7 @@ func (c *Comparison) Next(token int) error {
 // Result summarises every step added so far.
 func (c *Comparison) Result() Result {
 	r := Result{Tokens: len(c.kl), Vocab: c.vocab, Top1Agree: c.agree, MaxAbsDiff: c.maxDiff,
-		MaxAbsDiffAt: c.maxDiffAt, Predicted: c.predicted, Infinities: c.nonFinite,
+		MaxAbsRef: c.maxRef, MaxAbsDiffAt: c.maxDiffAt, Predicted: c.predicted, Infinities: c.nonFinite,
 		MeanKL: math.NaN(), MedianKL: math.NaN(), P99KL: math.NaN(), MaxKL: math.NaN(), Top1: math.NaN(),
 		MeanAbsDiff: math.NaN(), PPLRef: math.NaN(), PPLQuant: math.NaN(), NLLRef: math.NaN(), NLLQuant: math.NaN()}
 	if n := len(c.kl); n > 0 {

@@ -2,7 +2,6 @@ package eval_test
 
 import (
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/gosling-edge/gosling/tools/convert"
 	"github.com/gosling-edge/gosling/tools/eval"
 	"github.com/gosling-edge/gosling/tools/synth"
+	"github.com/gosling-edge/gosling/tools/synth/synthtest"
 )
 
 // near allows for ln 3 rounded to float32 in the inputs.
@@ -184,24 +184,16 @@ var small = synth.Shape{Layers: 2, Embd: 64, Vocab: 300, FFN: 128, RankW: 32, Ra
 
 func writeModel(t *testing.T, typ quant.Type, vocab [][]byte) *runtime.Model {
 	t.Helper()
-	in, err := synth.Input(small, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return writeShape(t, small, typ, vocab)
+}
+
+func writeShape(t *testing.T, shape synth.Shape, typ quant.Type, vocab [][]byte) *runtime.Model {
+	t.Helper()
 	p, err := convert.DefaultPolicy(typ)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), typ.String()+".gguf")
-	if _, err := convert.Write(in, path, convert.Options{Policy: p, Vocab: vocab}); err != nil {
-		t.Fatal(err)
-	}
-	m, err := runtime.Load(path, runtime.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return m
+	return synthtest.Model(t, shape, 3, convert.Options{Policy: p, Vocab: vocab})
 }
 
 func TestRunModels(t *testing.T) {

@@ -3,7 +3,7 @@
 # prefill, under qemu-aarch64 with the qemu-insn counting plugin
 # (../../../shared/tools/qemu-insn), by the difference method.
 #
-# usage: insncount.sh [-cpu CPU] [-threads K] [-runs R] [-keep DIR] MODEL.gguf|q8_0|q4_0|f16 ...
+# usage: insncount.sh [-cpu CPU] [-threads K] [-runs R] [-keep DIR] [-schema F] MODEL.gguf|q8_0|q4_0|f16 ...
 #
 #   MODEL      a GGUF file, or a type: a 0.1B-shaped random model of that
 #              type (gosling synth, seed 7) is written to the keep directory
@@ -13,6 +13,12 @@
 #   -runs R    runs per count, the minimum is kept (default 3)
 #   -keep DIR  where models and binaries live between runs (default
 #              ${XDG_CACHE_HOME:-~/.cache}/gosling-insncount)
+#   -schema F  instead, the cost of constrained decoding: a token of
+#              Generator.Generate without and with the grammar of the JSON
+#              schema F (tools/insncount/schema.json: strings of maxLength
+#              40, the worst case for the mask), greedy and at top-p 0.5
+#              (MODEL: a GGUF file),
+#              (count(-decode 48) − count(-decode 16)) / 32
 #
 # Decode: (count(-decode 12) − count(-decode 4)) / 8, a greedy generated
 # token including the head and the argmax. Prefill: (count(-prefill 64) −
@@ -23,13 +29,14 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 insn=${QEMU_INSN_DIR:-$root/../shared/tools/qemu-insn}
-cpu=cortex-a76 threads=1 runs=3 keep=${XDG_CACHE_HOME:-$HOME/.cache}/gosling-insncount
+cpu=cortex-a76 threads=1 runs=3 schema= keep=${XDG_CACHE_HOME:-$HOME/.cache}/gosling-insncount
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-cpu) cpu=$2; shift 2 ;;
 	-threads) threads=$2; shift 2 ;;
 	-runs) runs=$2; shift 2 ;;
 	-keep) keep=$2; shift 2 ;;
+	-schema) schema=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "insncount.sh: unknown flag $1" >&2; exit 2 ;;
 	*) break ;;
@@ -48,6 +55,21 @@ count() { # args for the program → minimum instruction count
 	"$insn/count.sh" -cpu "$cpu" -det -runs "$runs" -q -- "$prog" -threads "$threads" "$@" | sed 's/insns=\([0-9]*\).*/\1/'
 }
 
+if [ -n "$schema" ]; then
+	printf '%-28s %-12s %-8s %16s %16s %8s\n' model cpu sampling "plain insns/tok" "grammar insns/tok" ratio
+	for model in "$@"; do
+		for sampling in greedy 0.5; do
+			topp=(); [ "$sampling" = greedy ] || topp=(-topp "$sampling")
+			a16=$(count -m "$model" -decode 16 -generate "${topp[@]}")
+			a48=$(count -m "$model" -decode 48 -generate "${topp[@]}")
+			g16=$(count -m "$model" -decode 16 -schema "$schema" "${topp[@]}")
+			g48=$(count -m "$model" -decode 48 -schema "$schema" "${topp[@]}")
+			awk -v m="$(basename "$model")" -v c="$cpu" -v s="$sampling" -v a16="$a16" -v a48="$a48" -v g16="$g16" -v g48="$g48" \
+				'BEGIN { a = (a48 - a16) / 32; g = (g48 - g16) / 32; printf "%-28s %-12s %-8s %15.2fM %16.2fM %8.3f\n", m, c, s, a / 1e6, g / 1e6, g / a }'
+		done
+	done
+	exit 0
+fi
 printf '%-28s %-12s %-14s %16s %18s\n' model cpu kernels "decode insns/tok" "prefill insns/tok"
 for model in "$@"; do
 	case "$model" in

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Train the gosling demo model: a small RWKV-7 ("x070") written from DESIGN.md section 4.
+"""Train the gosling demo model: a small RWKV-7 ("x070") written from the
+equations of runtime/doc.go ("The forward pass").
 
 Parameter names, shapes and the initialisation scheme follow the official RWKV-LM x070
 checkpoints, so the result goes through the same `gosling convert` path as a published model.
 The time-mix recurrence is computed exactly (no approximation) in fp32 with a chunked
 formulation (chunks of 16 tokens, sequential only across chunks), everything else in bf16
 autocast. After training, the script reloads the bf16-rounded weights, measures held-out loss in
-fp32, runs a token-by-token fp32 RNN (a separate, literal implementation of DESIGN section 4)
+fp32, runs a token-by-token fp32 RNN (a separate, literal implementation of those equations)
 over a held-out passage, checks it against the parallel forward, and writes:
 
   model.pth            torch.save of an OrderedDict of bf16 CPU tensors, official names/order
@@ -33,7 +34,7 @@ import torch.nn.functional as F
 
 HEAD_SIZE = 64
 CHUNK = 16
-DECAY_SCALE = math.exp(-0.5)  # w = exp(-e^-0.5 * sigmoid(.)), DESIGN section 4
+DECAY_SCALE = math.exp(-0.5)  # w = exp(-e^-0.5 * sigmoid(.)), runtime/doc.go
 
 
 def lora_rank(factor, C):
@@ -310,7 +311,7 @@ def bf16_checkpoint(model):
 
 
 # ----------------------------------------------------------------------------------------------
-# Literal RNN mode (DESIGN section 4), fp32, one token at a time. Independent of the model code.
+# Literal RNN mode (the equations of runtime/doc.go), fp32, one token at a time. Independent of the model code.
 
 
 def rnn_logits(ckpt, tokens, n_layer):

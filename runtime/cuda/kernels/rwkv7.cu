@@ -1,6 +1,7 @@
-// The RWKV-7 steps around the products (DESIGN §4): embedding + ln0, the
-// token shifts with their layer norms, the WKV-7 recurrence with its group
-// norm and bonus, and the output norm. Per-token kernels run one thread block
+// The RWKV-7 steps around the products (their equations are in
+// runtime/doc.go, "The forward pass"): embedding + ln0, the token shifts
+// with their layer norms, the WKV-7 recurrence with its group norm and
+// bonus, and the output norm. Per-token kernels run one thread block
 // per token, LN_THREADS threads, thread i holding channels i, i+256, ... in
 // registers; a warp's 32 channels are one Q8 block.
 #include "common.cuh"

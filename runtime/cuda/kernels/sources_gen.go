@@ -8,6 +8,6 @@ const nvccVersion = "Build cuda_11.8.r11.8/compiler.31833905_0"
 // sourceHashes are the SHA-256 of the sources the PTX was generated from.
 var sourceHashes = map[string]string{
 	"matvec.cu":  "851e82ba5ca265870a38a5e8b3b76497fc00f895ac2e04f90f07e5e43795f53f",
-	"rwkv7.cu":   "496bdb0c13608f0534fe52d0fe91a02c8e970804c7399d22dd2daa988651d116",
+	"rwkv7.cu":   "5989f4e7daadd5f44ef1dc0224d170f19d0438d2ec6e034b78e22a169a25cb85",
 	"common.cuh": "811bc0387bd555bf2c118675b101bebb2e6a99bd0709454e42814caca6f9f69b",
 }

@@ -1,0 +1,186 @@
+//go:build !purego
+
+#include "textflag.h"
+#include "neon_arm64.h"
+#include "matvec_q_arm64.h"
+
+// Q5_0 weights × Q8 activations: the 8-rows-at-a-time scheme and
+// registers of matvec_q8_0_arm64.s and matvec_q4_0_arm64.s. A 22-byte
+// block: fp16 scale, qh (bit 4 of code j at bit j), 16 bytes of nibbles
+// (value j in the low nibble of byte j, j+16 in the high one); the weight
+// is d·(q − 16).
+//
+// Unpacking one row's block: qh goes to a vector lane; TBL spreads its
+// bytes over the lanes (bytes 0,1 for values 0–15, bytes 2,3 for 16–31),
+// AND with the lane's bit and CMEQ against zero give 0xFF where bit 4 is
+// clear. q − 16 is then that mask with the nibble inserted in its low four
+// bits (BIT): 0xF0 | n = n − 16 when the bit is clear, n when it is set.
+// The values lie in −16..15, so the ARMv8.0 path sums four products per
+// int16 lane, as Q4_0's does.
+//
+//	V26 the bit of each lane, V27, V28 the TBL indices (reloaded every
+//	block: QFINISH uses them as scratch), V30 zero, V31 0x0F
+
+DATA q5Consts<>+0(SB)/8, $0x8040201008040201 // lane bits
+DATA q5Consts<>+8(SB)/8, $0x8040201008040201
+DATA q5Consts<>+16(SB)/8, $0x0000000000000000 // qh bytes of values 0–15
+DATA q5Consts<>+24(SB)/8, $0x0101010101010101
+DATA q5Consts<>+32(SB)/8, $0x0202020202020202 // of values 16–31
+DATA q5Consts<>+40(SB)/8, $0x0303030303030303
+GLOBL q5Consts<>(SB), RODATA|NOPTR, $48
+
+#define Q5CONSTS \
+	MOVD	$q5Consts<>(SB), R19; \
+	VEOR	V30.B16, V30.B16, V30.B16; \
+	VMOVI	$0x0f, V31.B16
+
+#define Q5LOADC \
+	VLD1	(R19), [V26.B16, V27.B16, V28.B16]
+
+#define Q5ROW(p, s, hs, w) \
+	VLD1.P	2(p), s; \
+	VLD1.P	4(p), hs; \
+	VLD1.P	16(p), [w]
+
+// Q5UNPACK turns the packed block w and its qh in h into the signed codes
+// of values 0–15 (in l) and 16–31 (in h); w is clobbered.
+#define Q5UNPACK(w, l, h) \
+	TBL_16B(l, h, 27); \
+	TBL_16B(h, h, 28); \
+	AND_16B(l, l, 26); \
+	AND_16B(h, h, 26); \
+	CMEQ_16B(l, l, 30); \
+	CMEQ_16B(h, h, 30); \
+	BIT_16B(l, w, 31); \
+	USHR_16B(w, w, 4); \
+	BIT_16B(h, w, 31)
+
+// Q5DOT adds one row's block products to its running sum a; t is unused.
+#define Q5DOT(a, w, l, h, t) \
+	Q5UNPACK(w, l, h); \
+	SDOT_4S(a, l, 8); \
+	SDOT_4S(a, h, 9)
+
+// Q5MUL is Q5DOT for ARMv8.0; t is an int16 scratch register.
+#define Q5MUL(a, w, l, h, t) \
+	Q5UNPACK(w, l, h); \
+	SMULL_8H(t, l, 8); \
+	SMLAL2_8H(t, l, 8); \
+	SMLAL_8H(t, h, 9); \
+	SMLAL2_8H(t, h, 9); \
+	SADALP_4S(a, t)
+
+#define Q5BLOCK8(MUL, po0, po1, pn0, pn1) \
+	QACT; \
+	Q5LOADC; \
+	Q5ROW(R7, V18.H[0], V12.S[0], V10.B16); \
+	MUL(0, 10, 11, 12, 16); \
+	Q5ROW(R8, V18.H[1], V15.S[0], V13.B16); \
+	MUL(1, 13, 14, 15, 17); \
+	Q5ROW(R9, V18.H[2], V12.S[0], V10.B16); \
+	MUL(2, 10, 11, 12, 16); \
+	Q5ROW(R10, V18.H[3], V15.S[0], V13.B16); \
+	MUL(3, 13, 14, 15, 17); \
+	Q5ROW(R11, V19.H[0], V12.S[0], V10.B16); \
+	MUL(4, 10, 11, 12, 16); \
+	Q5ROW(R12, V19.H[1], V15.S[0], V13.B16); \
+	MUL(5, 13, 14, 15, 17); \
+	Q5ROW(R13, V19.H[2], V12.S[0], V10.B16); \
+	MUL(6, 10, 11, 12, 16); \
+	Q5ROW(R14, V19.H[3], V15.S[0], V13.B16); \
+	MUL(7, 13, 14, 15, 17); \
+	QFINISH(po0, po1, pn0, pn1)
+
+// func matVecQ5_0Dot(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int)
+// Needs ARMv8.2 dotprod; rows ≥ 0, nb ≥ 1, rowBytes = nb·22.
+TEXT ·matVecQ5_0Dot(SB), NOSPLIT, $0-56
+	QARGS
+	Q5CONSTS
+
+dot_group:
+	CMP	$8, R1
+	BLT	dot_tail
+	QGROUPSTART
+	CBZ	R17, dot_odd
+
+dot_pair:
+	Q5BLOCK8(Q5DOT, 20, 21, 22, 23)
+	Q5BLOCK8(Q5DOT, 22, 23, 20, 21)
+	SUBS	$1, R17, R17
+	BNE	dot_pair
+
+dot_odd:
+	TBZ	$0, R6, dot_store
+	Q5BLOCK8(Q5DOT, 20, 21, 22, 23)
+
+dot_store:
+	QGROUPEND
+	B	dot_group
+
+dot_tail:
+	CBZ	R1, dot_done
+
+dot_row:
+	QROW1START
+
+dot_row_block:
+	QACT
+	Q5LOADC
+	Q5ROW(R7, V18.H[0], V12.S[0], V10.B16)
+	VEOR	V0.B16, V0.B16, V0.B16
+	Q5DOT(0, 10, 11, 12, 16)
+	QROW1FINISH
+	SUBS	$1, R17, R17
+	BNE	dot_row_block
+	QROW1END
+	BNE	dot_row
+
+dot_done:
+	RET
+
+// func matVecQ5_0V80(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int)
+// ARMv8.0; rows ≥ 0, nb ≥ 1, rowBytes = nb·22.
+TEXT ·matVecQ5_0V80(SB), NOSPLIT, $0-56
+	QARGS
+	Q5CONSTS
+
+v80_group:
+	CMP	$8, R1
+	BLT	v80_tail
+	QGROUPSTART
+	CBZ	R17, v80_odd
+
+v80_pair:
+	Q5BLOCK8(Q5MUL, 20, 21, 22, 23)
+	Q5BLOCK8(Q5MUL, 22, 23, 20, 21)
+	SUBS	$1, R17, R17
+	BNE	v80_pair
+
+v80_odd:
+	TBZ	$0, R6, v80_store
+	Q5BLOCK8(Q5MUL, 20, 21, 22, 23)
+
+v80_store:
+	QGROUPEND
+	B	v80_group
+
+v80_tail:
+	CBZ	R1, v80_done
+
+v80_row:
+	QROW1START
+
+v80_row_block:
+	QACT
+	Q5LOADC
+	Q5ROW(R7, V18.H[0], V12.S[0], V10.B16)
+	VEOR	V0.B16, V0.B16, V0.B16
+	Q5MUL(0, 10, 11, 12, 16)
+	QROW1FINISH
+	SUBS	$1, R17, R17
+	BNE	v80_row_block
+	QROW1END
+	BNE	v80_row
+
+v80_done:
+	RET

@@ -1,0 +1,200 @@
+//go:build !purego
+
+#include "textflag.h"
+#include "neon_arm64.h"
+#include "matvec_q_arm64.h"
+
+// Q5_1 weights × Q8_1 activations: the 8-row frame of matvec_q5_0_arm64.s
+// with the offset of matvec_q4_1_arm64.s. A 24-byte block: fp16 d, fp16
+// m, qh (bit 4 of code j at bit j), 16 bytes of nibbles; the weight is
+// d·q + m with q in 0..31. The fifth bit is spread over the lanes as in
+// Q5_0; CMEQ against the lane's bit gives 0xFF where it is set, USHR 3
+// makes that 0x1F, and BIT inserts the nibble: 0x10 | n or n. Four
+// products of at most 31·128 fit an int16 lane in the ARMv8.0 path. Each
+// block adds d·xd·Σq·x + m·xs, as in Q4_1.
+//
+//	V26 the bit of each lane, V27, V28 the TBL indices (reloaded every
+//	block), V30 the eight rows' m, V19.S[3] the block's xs, V31 0x0F;
+//	R19 the constants, R20 xs, R21 its cursor
+
+DATA q51Consts<>+0(SB)/8, $0x8040201008040201 // lane bits
+DATA q51Consts<>+8(SB)/8, $0x8040201008040201
+DATA q51Consts<>+16(SB)/8, $0x0000000000000000 // qh bytes of values 0–15
+DATA q51Consts<>+24(SB)/8, $0x0101010101010101
+DATA q51Consts<>+32(SB)/8, $0x0202020202020202 // of values 16–31
+DATA q51Consts<>+40(SB)/8, $0x0303030303030303
+GLOBL q51Consts<>(SB), RODATA|NOPTR, $48
+
+#define Q51LOADC \
+	VLD1	(R19), [V26.B16, V27.B16, V28.B16]
+
+#define Q51ROW(p, s, m, hs, w) \
+	VLD1.P	2(p), s; \
+	VLD1.P	2(p), m; \
+	VLD1.P	4(p), hs; \
+	VLD1.P	16(p), [w]
+
+// Q51UNPACK turns the packed block w and its qh in h into the codes of
+// values 0–15 (in l) and 16–31 (in h); w is clobbered.
+#define Q51UNPACK(w, l, h) \
+	TBL_16B(l, h, 27); \
+	TBL_16B(h, h, 28); \
+	AND_16B(l, l, 26); \
+	AND_16B(h, h, 26); \
+	CMEQ_16B(l, l, 26); \
+	CMEQ_16B(h, h, 26); \
+	USHR_16B(l, l, 3); \
+	USHR_16B(h, h, 3); \
+	BIT_16B(l, w, 31); \
+	USHR_16B(w, w, 4); \
+	BIT_16B(h, w, 31)
+
+#define Q51DOT(a, w, l, h, t) \
+	Q51UNPACK(w, l, h); \
+	SDOT_4S(a, l, 8); \
+	SDOT_4S(a, h, 9)
+
+#define Q51MUL(a, w, l, h, t) \
+	Q51UNPACK(w, l, h); \
+	SMULL_8H(t, l, 8); \
+	SMLAL2_8H(t, l, 8); \
+	SMLAL_8H(t, h, 9); \
+	SMLAL2_8H(t, h, 9); \
+	SADALP_4S(a, t)
+
+#define Q51ACT \
+	QACT; \
+	VLD1.P	4(R21), V19.S[3]; \
+	Q51LOADC
+
+#define Q51FINISH(po0, po1, pn0, pn1) \
+	QFINISH(po0, po1, pn0, pn1); \
+	FCVTL_4S(28, 30); \
+	FCVTL2_4S(29, 30); \
+	FMLA_4S_ELEM(24, 28, 19, 3); \
+	FMLA_4S_ELEM(25, 29, 19, 3)
+
+#define Q51ROW1FINISH \
+	QROW1FINISH; \
+	FCVTL_4S(28, 30); \
+	FMLA_4S_ELEM(24, 28, 19, 3)
+
+#define Q51BLOCK8(MUL, po0, po1, pn0, pn1) \
+	Q51ACT; \
+	Q51ROW(R7, V18.H[0], V30.H[0], V12.S[0], V10.B16); \
+	MUL(0, 10, 11, 12, 16); \
+	Q51ROW(R8, V18.H[1], V30.H[1], V15.S[0], V13.B16); \
+	MUL(1, 13, 14, 15, 17); \
+	Q51ROW(R9, V18.H[2], V30.H[2], V12.S[0], V10.B16); \
+	MUL(2, 10, 11, 12, 16); \
+	Q51ROW(R10, V18.H[3], V30.H[3], V15.S[0], V13.B16); \
+	MUL(3, 13, 14, 15, 17); \
+	Q51ROW(R11, V19.H[0], V30.H[4], V12.S[0], V10.B16); \
+	MUL(4, 10, 11, 12, 16); \
+	Q51ROW(R12, V19.H[1], V30.H[5], V15.S[0], V13.B16); \
+	MUL(5, 13, 14, 15, 17); \
+	Q51ROW(R13, V19.H[2], V30.H[6], V12.S[0], V10.B16); \
+	MUL(6, 10, 11, 12, 16); \
+	Q51ROW(R14, V19.H[3], V30.H[7], V15.S[0], V13.B16); \
+	MUL(7, 13, 14, 15, 17); \
+	Q51FINISH(po0, po1, pn0, pn1)
+
+// func matVecQ5_1Dot(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int, xs *float32)
+// Needs ARMv8.2 dotprod; rows ≥ 0, nb ≥ 1, rowBytes = nb·24.
+TEXT ·matVecQ5_1Dot(SB), NOSPLIT, $0-64
+	QARGS
+	MOVD	xs+56(FP), R20
+	MOVD	$q51Consts<>(SB), R19
+	VMOVI	$0x0f, V31.B16
+
+dot_group:
+	CMP	$8, R1
+	BLT	dot_tail
+	QGROUPSTART
+	MOVD	R20, R21
+	CBZ	R17, dot_odd
+
+dot_pair:
+	Q51BLOCK8(Q51DOT, 20, 21, 22, 23)
+	Q51BLOCK8(Q51DOT, 22, 23, 20, 21)
+	SUBS	$1, R17, R17
+	BNE	dot_pair
+
+dot_odd:
+	TBZ	$0, R6, dot_store
+	Q51BLOCK8(Q51DOT, 20, 21, 22, 23)
+
+dot_store:
+	QGROUPEND
+	B	dot_group
+
+dot_tail:
+	CBZ	R1, dot_done
+
+dot_row:
+	QROW1START
+	MOVD	R20, R21
+
+dot_row_block:
+	Q51ACT
+	Q51ROW(R7, V18.H[0], V30.H[0], V12.S[0], V10.B16)
+	VEOR	V0.B16, V0.B16, V0.B16
+	Q51DOT(0, 10, 11, 12, 16)
+	Q51ROW1FINISH
+	SUBS	$1, R17, R17
+	BNE	dot_row_block
+	QROW1END
+	BNE	dot_row
+
+dot_done:
+	RET
+
+// func matVecQ5_1V80(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int, xs *float32)
+// ARMv8.0; rows ≥ 0, nb ≥ 1, rowBytes = nb·24.
+TEXT ·matVecQ5_1V80(SB), NOSPLIT, $0-64
+	QARGS
+	MOVD	xs+56(FP), R20
+	MOVD	$q51Consts<>(SB), R19
+	VMOVI	$0x0f, V31.B16
+
+v80_group:
+	CMP	$8, R1
+	BLT	v80_tail
+	QGROUPSTART
+	MOVD	R20, R21
+	CBZ	R17, v80_odd
+
+v80_pair:
+	Q51BLOCK8(Q51MUL, 20, 21, 22, 23)
+	Q51BLOCK8(Q51MUL, 22, 23, 20, 21)
+	SUBS	$1, R17, R17
+	BNE	v80_pair
+
+v80_odd:
+	TBZ	$0, R6, v80_store
+	Q51BLOCK8(Q51MUL, 20, 21, 22, 23)
+
+v80_store:
+	QGROUPEND
+	B	v80_group
+
+v80_tail:
+	CBZ	R1, v80_done
+
+v80_row:
+	QROW1START
+	MOVD	R20, R21
+
+v80_row_block:
+	Q51ACT
+	Q51ROW(R7, V18.H[0], V30.H[0], V12.S[0], V10.B16)
+	VEOR	V0.B16, V0.B16, V0.B16
+	Q51MUL(0, 10, 11, 12, 16)
+	Q51ROW1FINISH
+	SUBS	$1, R17, R17
+	BNE	v80_row_block
+	QROW1END
+	BNE	v80_row
+
+v80_done:
+	RET

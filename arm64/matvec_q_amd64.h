@@ -1,0 +1,132 @@
+// What the quantized matvec kernels of the amd64 build share: the loop
+// skeleton over groups of 8 rows and a tail of single rows, the exact
+// reduction of each row's 8 int32 lanes to its block sum, and the scales.
+// The including file defines the per-row block product (an OP for ROWS8)
+// and the constants it needs. See matvec_q8_0_amd64.s for the registers.
+
+DATA q8idx<>+0(SB)/4, $0
+DATA q8idx<>+4(SB)/4, $1
+DATA q8idx<>+8(SB)/4, $2
+DATA q8idx<>+12(SB)/4, $3
+DATA q8idx<>+16(SB)/4, $4
+DATA q8idx<>+20(SB)/4, $5
+DATA q8idx<>+24(SB)/4, $6
+DATA q8idx<>+28(SB)/4, $7
+GLOBL q8idx<>(SB), RODATA|NOPTR, $32
+
+// Bytes 0,1, 4,5, 8,9, 12,13 of each 128-bit lane to its low 8 bytes.
+DATA q8shuf<>+0(SB)/8, $0x0d0c090805040100
+DATA q8shuf<>+8(SB)/8, $0x8080808080808080
+DATA q8shuf<>+16(SB)/8, $0x0d0c090805040100
+DATA q8shuf<>+24(SB)/8, $0x8080808080808080
+GLOBL q8shuf<>(SB), RODATA|NOPTR, $32
+
+#define ROWS8(OP) \
+	OP(2(R8), Y0);         \
+	OP(2(R8)(R9*1), Y1);   \
+	OP(2(R8)(R9*2), Y2);   \
+	OP(2(R8)(R11*1), Y3);  \
+	OP(2(R12), Y4);        \
+	OP(2(R12)(R9*1), Y5);  \
+	OP(2(R12)(R9*2), Y6);  \
+	OP(2(R12)(R11*1), Y7)
+
+// REDUCE8 leaves the block sums of rows 0..7 in Y1, as floats.
+#define REDUCE8 \
+	VPHADDD    Y1, Y0, Y0;      \
+	VPHADDD    Y3, Y2, Y2;      \
+	VPHADDD    Y5, Y4, Y4;      \
+	VPHADDD    Y7, Y6, Y6;      \
+	VPHADDD    Y2, Y0, Y0;      \
+	VPHADDD    Y6, Y4, Y4;      \
+	VPERM2I128 $0x20, Y4, Y0, Y1; \
+	VPERM2I128 $0x31, Y4, Y0, Y2; \
+	VPADDD     Y2, Y1, Y1;      \
+	VCVTDQ2PS  Y1, Y1
+
+// PACK8AVX2 packs the low halves of the 8 dwords in Y10 into X10.
+#define PACK8AVX2 \
+	VPSHUFB q8shuf<>(SB), Y10, Y10; \
+	VPERMQ  $0x08, Y10, Y10
+
+// GATHER8 leaves the dwords at the start of the 8 rows' current blocks in
+// Y10 (their low halves are the fp16 scales).
+#define GATHER8 \
+	VPCMPEQD   Y9, Y9, Y9; \
+	VPGATHERDD Y9, (R8)(Y13*1), Y10
+
+// SCALE8 accumulates the block sums Y1 times d_w (Y10, fp16 in X10) times
+// d_x into Y11.
+#define SCALE8 \
+	VCVTPH2PS    X10, Y10;       \
+	VBROADCASTSS (DX)(AX*4), Y9; \
+	VMULPS       Y9, Y10, Y10;   \
+	VFMADD231PS  Y10, Y1, Y11
+
+// REDUCE1 leaves the sum of the 8 int32 lanes of Y0 in X0, as a float.
+#define REDUCE1 \
+	VEXTRACTI128 $1, Y0, X1;  \
+	VPADDD       X1, X0, X0;  \
+	VPSHUFD      $0x4e, X0, X1; \
+	VPADDD       X1, X0, X0;  \
+	VPSHUFD      $0xb1, X0, X1; \
+	VPADDD       X1, X0, X0;  \
+	VCVTDQ2PS    X0, X0
+
+// SCALE1 is SCALE8 for the lone row at R8.
+#define SCALE1 \
+	MOVWLZX      (R8), R11;        \
+	VMOVD        R11, X10;         \
+	VCVTPH2PS    X10, X10;         \
+	VMOVSS       (DX)(AX*4), X9;   \
+	VMULSS       X9, X10, X10;     \
+	VFMADD231SS  X10, X0, X11
+
+#define LOADARGS \
+	MOVQ out+0(FP), DI;       \
+	MOVQ rows+8(FP), CX;      \
+	MOVQ w+16(FP), R8;        \
+	MOVQ rowBytes+24(FP), R9; \
+	MOVQ xq+32(FP), SI;       \
+	MOVQ xd+40(FP), DX;       \
+	MOVQ nb+48(FP), BX;       \
+	VMOVD        R9, X13;     \
+	VPBROADCASTD X13, Y13;    \
+	VPMULLD      q8idx<>(SB), Y13, Y13
+
+#define GROUP8START \
+	LEAQ   (R9)(R9*2), R11;  \
+	LEAQ   (R8)(R11*1), R12; \
+	ADDQ   R9, R12;          \
+	MOVQ   SI, R14;          \
+	XORQ   AX, AX;           \
+	VXORPS Y11, Y11, Y11
+
+// GROUP8END stores the 8 sums and moves R8 to the row after the group
+// (R8 has run through the blocks of row 0: it is at row 1).
+#define GROUP8END \
+	VMOVUPS Y11, (DI);       \
+	ADDQ    $32, DI;         \
+	LEAQ    (R12)(R11*1), R8; \
+	SUBQ    $8, CX
+
+#define ROW1START \
+	MOVQ   SI, R14; \
+	XORQ   AX, AX;  \
+	VXORPS Y11, Y11, Y11
+
+#define ROW1END \
+	VMOVSS X11, (DI); \
+	ADDQ   $4, DI;    \
+	DECQ   CX
+
+// BLOCKNEXT advances to the next block (bs bytes) and loops to l while
+// blocks are left.
+#define BLOCKNEXT(l, bs) \
+	ADDQ $bs, R8;  \
+	ADDQ $bs, R12; \
+	ADDQ $32, R14; \
+	INCQ AX;       \
+	CMPQ AX, BX;   \
+	JLT  l
+
