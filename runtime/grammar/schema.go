@@ -35,7 +35,9 @@ func (e *SchemaError) Error() string { return "json schema: " + e.Path + ": " + 
 //
 // Supported: type (one or several), enum, const, anyOf, oneOf (as anyOf:
 // the branches are not checked for overlap), allOf with one member, $ref
-// to local pointers (#/$defs/..., #/definitions/..., #), properties,
+// to local pointers (#/$defs/..., #/definitions/..., #; a $ref that reaches
+// itself is unrolled 8 levels deep, counting each $ref met again inside
+// its own expansion as a level), properties,
 // required, additionalProperties, items, prefixItems, additionalItems,
 // minItems, maxItems, minLength, maxLength, pattern (regular expressions
 // without lookaround or word boundaries, not combined with the lengths),
@@ -50,8 +52,9 @@ func FromJSONSchema(schema []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c := &converter{doc: doc, taken: map[string]bool{}, refRule: map[string]string{}, open: map[string]bool{}, shared: map[string]string{}}
+	c := &converter{doc: doc, taken: map[string]bool{}, refRule: map[refLevel]string{}, active: map[string]int{}, open: map[string]bool{}, shared: map[string]string{}}
 	root := c.reserve("root")
+	c.active["#"] = 1 // the root is the expansion of "#": {"$ref":"#"} inside it recurses
 	expr, err := c.value(doc, "#", "root")
 	if err != nil {
 		return "", err
@@ -84,7 +87,11 @@ type converter struct {
 	doc     *jsonValue
 	rules   []genRule
 	taken   map[string]bool
-	refRule map[string]string // $ref -> its rule
+	refRule map[refLevel]string // $ref at a nesting level -> its rule
+	// active counts the expansions of each $ref in progress; level is how
+	// many times a $ref has been met again inside its own expansion.
+	active map[string]int
+	level  int
 	// The $refs entered since the last '{' or '[': meeting one of them
 	// again would be a rule that reaches itself before any character.
 	open   map[string]bool
@@ -274,12 +281,43 @@ func (c *converter) applicator(k string, v *jsonValue, path, name string) (strin
 	return alt(alts...), nil
 }
 
-// ref resolves a local reference to a rule of its own, made once.
+// maxRefNesting bounds how deep a $ref that reaches itself (a list, a
+// tree) may nest in a generated value. Without a bound a small model can
+// keep opening levels until max_tokens cuts the value, and a cut value is
+// no value; with it, the innermost level must take a way out (null, an
+// empty array, an absent property). Eight levels cover the nested data a
+// tool call carries.
+const maxRefNesting = 8
+
+// refLevel names one copy of a $ref's rule: the copy at level n allows
+// maxRefNesting-n more levels of recursion inside it.
+type refLevel struct {
+	ref   string
+	level int
+}
+
+// never is an expression that matches nothing: the grammar compiler prunes
+// the alternatives that need it.
+const never = `[^\x00-\U0010FFFF]`
+
+// ref resolves a local reference to a rule of its own, made once per
+// nesting level. A $ref met inside its own expansion is a recursion: it
+// gets a copy one level deeper, and past maxRefNesting it matches nothing,
+// so that every value the grammar allows is finite and the recursion is
+// unrolled rather than cyclic.
 func (c *converter) ref(ref, path string) (string, error) {
-	if name, ok := c.refRule[ref]; ok {
-		if c.open[ref] {
-			return "", &SchemaError{path, fmt.Sprintf("$ref %q refers back to itself before any '{' or '[', so it describes no finite value", ref)}
+	if c.open[ref] {
+		return "", &SchemaError{path, fmt.Sprintf("$ref %q refers back to itself before any '{' or '[', so it describes no finite value", ref)}
+	}
+	if c.active[ref] > 0 {
+		if c.level == maxRefNesting {
+			return never, nil
 		}
+		c.level++
+		defer func() { c.level-- }()
+	}
+	key := refLevel{ref, c.level}
+	if name, ok := c.refRule[key]; ok {
 		return name, nil
 	}
 	frag, ok := strings.CutPrefix(ref, "#")
@@ -318,9 +356,11 @@ func (c *converter) ref(ref, path string) (string, error) {
 	}
 	slot := c.reserve(base)
 	name := c.rules[slot].name
-	c.refRule[ref] = name
+	c.refRule[key] = name
 	c.open[ref] = true
+	c.active[ref]++
 	x, err := c.value(target, "#"+frag, name)
+	c.active[ref]--
 	delete(c.open, ref)
 	if err != nil {
 		return "", err

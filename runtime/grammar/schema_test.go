@@ -478,3 +478,47 @@ func TestSchemaErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaRecursionBound checks that a $ref reaching itself is unrolled
+// maxRefNesting levels deep and no deeper, through a property, an array
+// and mutual recursion: every allowed value is finite, so a model cannot
+// nest until max_tokens cuts its answer.
+func TestSchemaRecursionBound(t *testing.T) {
+	for _, c := range []struct {
+		name, schema string
+		nest         func(inner string) string // one more level around inner
+		leaf         string
+	}{
+		{"list", `{"$defs":{"cell":{"type":"object","properties":{"v":{"type":"integer"},"next":{"anyOf":[{"type":"null"},{"$ref":"#/$defs/cell"}]}},"required":["v","next"]}},"$ref":"#/$defs/cell"}`,
+			func(in string) string { return `{"v":1,"next":` + in + `}` }, `{"v":1,"next":null}`},
+		{"tree", `{"type":"object","properties":{"kids":{"type":"array","items":{"$ref":"#"}}},"required":["kids"]}`,
+			func(in string) string { return `{"kids":[` + in + `]}` }, `{"kids":[]}`},
+		{"mutual", `{"$defs":{"a":{"type":"array","items":{"$ref":"#/$defs/b"}},"b":{"type":"object","properties":{"a":{"$ref":"#/$defs/a"}}}},"$ref":"#/$defs/a"}`,
+			func(in string) string { return `[{"a":` + in + `}]` }, `[]`},
+	} {
+		g, err := CompileJSONSchema([]byte(c.schema))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		m := g.NewMatcher()
+		v := c.leaf
+		deepest := -1
+		for n := 0; n <= 2*maxRefNesting+2; n++ {
+			if fullMatch(m, v) {
+				deepest = n
+			} else if deepest < 0 {
+				t.Fatalf("%s: the unnested value %s is refused", c.name, v)
+			}
+			v = c.nest(v)
+		}
+		// A list of n+1 cells nests n times; mutual recursion re-enters at
+		// each of its two $refs, so it counts two levels per round.
+		want := maxRefNesting
+		if c.name == "mutual" {
+			want = maxRefNesting / 2
+		}
+		if deepest != want {
+			t.Errorf("%s: nests %d deep, want %d", c.name, deepest, want)
+		}
+	}
+}
