@@ -25,6 +25,11 @@ import (
 // The default keeps `go test ./...` (and its run under qemu) short.
 var validityN = flag.Int("validity.n", 0, "generations per schema and model in TestGenerateValidity (0: 1)")
 
+// validityFirst is the first seed, so that a count can be split across
+// processes or machines: -validity.first=501 -validity.n=500 is the second
+// half of the 1000.
+var validityFirst = flag.Uint64("validity.first", 1, "the first seed of TestGenerateValidity")
+
 // validityMaxTokens is far above the longest output any schema of
 // testdata/schemas allows but one (list.json, a recursive list, which
 // stops with probability about a half at each cell), so that a cut by
@@ -105,26 +110,27 @@ func TestGenerateValidity(t *testing.T) {
 					t0 := time.Now()
 					truncated, tokens := 0, 0
 					distinct := map[string]bool{}
-					for seed := range uint64(n) {
+					for i := range uint64(n) {
+						seed := *validityFirst + i
 						s.CopyFrom(base)
-						g.SetSampler(runtime.SamplerOptions{Temperature: 1, TopP: 1, Seed: seed + 1})
+						g.SetSampler(runtime.SamplerOptions{Temperature: 1, TopP: 1, Seed: seed})
 						out = out[:0]
 						st, err := g.Generate(context.Background(), s, nil, logits,
 							runtime.GenerateOptions{MaxTokens: validityMaxTokens, Grammar: sc.gr}, emit)
 						if err != nil {
-							t.Fatalf("seed %d: %v", seed+1, err)
+							t.Fatalf("seed %d: %v", seed, err)
 						}
 						tokens += st.GeneratedTokens
 						if st.StopReason == runtime.StopMaxTokens {
 							truncated++
-							t.Errorf("seed %d: cut by the limit of %d tokens: %.200q...", seed+1, validityMaxTokens, out)
+							t.Errorf("seed %d: cut by the limit of %d tokens: %.200q...", seed, validityMaxTokens, out)
 							continue
 						}
 						if st.StopReason != runtime.StopEndOfText {
-							t.Fatalf("seed %d: stopped by %q", seed+1, st.StopReason)
+							t.Fatalf("seed %d: stopped by %q", seed, st.StopReason)
 						}
 						if err := sc.vd.Validate(out); err != nil {
-							t.Fatalf("seed %d: %q does not validate: %v", seed+1, out, err)
+							t.Fatalf("seed %d: %q does not validate: %v", seed, out, err)
 						}
 						distinct[string(out)] = true
 					}
