@@ -25,7 +25,7 @@ func runCudaCheck(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "token seed")
 	tol := fs.Float64("tol", 0.02, "allowed max |Δlogit| as a fraction of max |logit|")
 	refPath := fs.String("ref", "", "also compare CPU and GPU with this `model` (e.g. the F32 conversion) on the CPU")
-	if _, err := fs.ParseAll(args); err != nil {
+	if err := fs.ParseNone(args); err != nil {
 		return err
 	}
 	if *df.name == "cpu" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gosling-edge/gosling/arm64"
 	"github.com/gosling-edge/gosling/tools/bench"
+	"github.com/gosling-edge/gosling/tools/cli"
 )
 
 // humanBytes is n in the largest binary unit it reaches, as every report
@@ -20,8 +21,14 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	tensors := fs.Bool("tensors", false, "list every tensor")
 	verify := fs.Bool("verify", false, "read every weight and fail on the first NaN or infinite one (the runtime checks each matrix at its first use)")
 	df := addDeviceFlags(fs)
-	if _, err := fs.ParseAll(args); err != nil {
+	pos, err := fs.ParseAll(args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 1 || len(pos) == 1 && *mf.path != "" {
+		return cli.Usagef("want one model: -m MODEL or MODEL")
+	} else if len(pos) == 1 {
+		*mf.path = pos[0] // `gosling info model.gguf`, as llama.cpp's tools take it
 	}
 	dev, onDevice, err := df.handle()
 	if err != nil {

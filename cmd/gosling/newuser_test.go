@@ -171,3 +171,19 @@ func TestReadmeFlagsExist(t *testing.T) {
 		}
 	}
 }
+
+// `gosling info MODEL` reads MODEL: a positional argument was once
+// ignored, and info described the built-in demo model instead.
+func TestInfoTakesTheModelAsArgument(t *testing.T) {
+	model := smallModel(t, "3")
+	code, out, errs := gosling(t, "info", model)
+	if code != 0 || !strings.Contains(out, "file:          "+model) {
+		t.Errorf("gosling info %s: exit %d, %q %q", model, code, out, errs)
+	}
+	if code, _, errs := gosling(t, "info", model, model); code != 2 || !strings.Contains(errs, "want one model") {
+		t.Errorf("two models: exit %d, %q", code, errs)
+	}
+	if code, _, errs := gosling(t, "info", "-m", model, model); code != 2 || !strings.Contains(errs, "want one model") {
+		t.Errorf("-m and a model: exit %d, %q", code, errs)
+	}
+}
