@@ -124,6 +124,14 @@ func (p *pool) Threads() int { return p.threads }
 // a token only if it was set. A waiter that finds ready true after setting
 // the flag takes the flag back, or, if the waker got there first, consumes
 // the token it sent.
+//
+// The flag is set with Swap, a read-modify-write, not Store: the hand-shake
+// needs the flag's store ordered before ready's load (each side writes,
+// then reads what the other wrote). Go's atomics promise that, and ARMv8's
+// STLR-then-LDAR keeps it, but qemu-user on an x86-64 host translates that
+// pair without a store-load fence, and the pool deadlocked there: the
+// waiter read a stale ready while the waker read a stale flag, and both
+// slept. A Swap is a locked instruction under every translation.
 func park(ready func() bool, sleeping *atomic.Bool, wake chan struct{}, spin int) {
 	for i := 0; i < spin; i++ {
 		if ready() {
@@ -131,7 +139,7 @@ func park(ready func() bool, sleeping *atomic.Bool, wake chan struct{}, spin int
 		}
 	}
 	for {
-		sleeping.Store(true)
+		sleeping.Swap(true)
 		if ready() {
 			if !sleeping.CompareAndSwap(true, false) {
 				<-wake
