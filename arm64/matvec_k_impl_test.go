@@ -221,21 +221,13 @@ func TestMatVecKImplementations(t *testing.T) {
 								w := kWeights(r, k, rows, nb, func() uint16 { return sc.scale(r) })
 								kWeightEdit(w, k, edit[0], edit[1])
 								xq, xd, xs := kActs(r, nb, ac.scale, ac.pick, ac.s)
-								want := make([]float32, rows)
-								k.mvRef(want, w, xq, xd, xs)
-								got, check := guardedF32(t, rows, guardSentinel)
-								k.mv(got, w, xq, xd, xs)
-								check()
-								rb := nb * k.blockBytes
-								for i := range got {
-									if tol := kBound(k, w[i*rb:(i+1)*rb], xq, xd); !implClose(got[i], want[i], tol) {
-										t.Fatalf("scales %s, acts %s, edit %v, nb=%d rows=%d: row %d = %g, generic %g (tolerance %g)",
-											sc.name, ac.name, edit, nb, rows, i, got[i], want[i], tol)
-									}
-									if got[i] != 0 {
-										nonzero++
-									}
-								}
+								nonzero += checkMatVecTwin(t, rows, nb*k.blockBytes, w,
+									func(out []float32) { k.mv(out, w, xq, xd, xs) },
+									func(out []float32) { k.mvRef(out, w, xq, xd, xs) },
+									func(row []byte) float64 { return kBound(k, row, xq, xd) },
+									func() string {
+										return fmt.Sprintf("scales %s, acts %s, edit %v, nb=%d rows=%d", sc.name, ac.name, edit, nb, rows)
+									})
 							}
 						}
 					}
@@ -260,17 +252,11 @@ func TestMatVecKAllRowCounts(t *testing.T) {
 					for _, rows := range kRowCounts {
 						w := kWeights(r, k, rows, nb, func() uint16 { return randHalf(r, 5, 12) })
 						xq, xd, xs := kActs(r, nb, 1, nil, 0)
-						want := make([]float32, rows)
-						k.mvRef(want, w, xq, xd, xs)
-						got, check := guardedF32(t, rows, guardSentinel)
-						k.mv(got, w, xq, xd, xs)
-						check()
-						rb := nb * k.blockBytes
-						for i := range got {
-							if tol := kBound(k, w[i*rb:(i+1)*rb], xq, xd); !implClose(got[i], want[i], tol) {
-								t.Fatalf("nb=%d rows=%d: row %d = %g, generic %g", nb, rows, i, got[i], want[i])
-							}
-						}
+						checkMatVecTwin(t, rows, nb*k.blockBytes, w,
+							func(out []float32) { k.mv(out, w, xq, xd, xs) },
+							func(out []float32) { k.mvRef(out, w, xq, xd, xs) },
+							func(row []byte) float64 { return kBound(k, row, xq, xd) },
+							func() string { return fmt.Sprintf("nb=%d rows=%d", nb, rows) })
 					}
 				}
 			})
@@ -286,31 +272,15 @@ func TestMatMulKImplementations(t *testing.T) {
 				for _, T := range []int{1, 2, 3, 5, 8} {
 					for _, shape := range [][2]int{{1, 1}, {7, 2}, {9, 1}, {17, 3}} {
 						rows, nb := shape[0], shape[1]
-						ld := rows + 3
 						w := kWeights(r, k, rows, nb, func() uint16 { return randHalf(r, 5, 12) })
 						xq, xd, xs := kActs(r, T*nb, 1, nil, 0)
-						n := (T-1)*ld + rows
-						want := make([]float32, n)
-						for i := range want {
-							want[i] = guardSentinel
-						}
-						k.mmRef(want, ld, w, xq, xd, xs, T)
-						got, check := guardedF32(t, n, guardSentinel)
-						k.mm(got, ld, w, xq, xd, xs, T)
-						check()
-						rb := nb * k.blockBytes
-						for tok := 0; tok < T; tok++ {
-							for i := 0; i < ld && tok*ld+i < n; i++ {
-								g, wv := got[tok*ld+i], want[tok*ld+i]
-								tol := 0.0
-								if i < rows {
-									tol = kBound(k, w[i*rb:(i+1)*rb], xq[tok*nb*QKK:(tok+1)*nb*QKK], xd[tok*nb:(tok+1)*nb])
-								}
-								if !implClose(g, wv, tol) {
-									t.Fatalf("T=%d rows=%d nb=%d: out[%d][%d] = %g, generic %g", T, rows, nb, tok, i, g, wv)
-								}
-							}
-						}
+						checkMatMulTwin(t, T, rows, rows+3, nb*k.blockBytes, w,
+							func(out []float32, ld int) { k.mm(out, ld, w, xq, xd, xs, T) },
+							func(out []float32, ld int) { k.mmRef(out, ld, w, xq, xd, xs, T) },
+							func(row []byte, tok int) float64 {
+								return kBound(k, row, xq[tok*nb*QKK:(tok+1)*nb*QKK], xd[tok*nb:(tok+1)*nb])
+							},
+							fmt.Sprintf("T=%d rows=%d nb=%d", T, rows, nb))
 					}
 				}
 			})
@@ -326,20 +296,11 @@ func TestMatVecKShortOperands(t *testing.T) {
 			r := implRand(24)
 			w := kWeights(r, k, 9, 3, func() uint16 { return randHalf(r, 5, 12) })
 			xq, xd, xs := kActs(r, 3, 1, nil, 0)
-			for name, call := range map[string]func(){
+			expectPanics(t, k.mvName+" "+impl, map[string]func(){
 				"short w":  func() { k.mv(make([]float32, 9), w[:len(w)-1], xq, xd, xs) },
 				"short xd": func() { k.mv(make([]float32, 9), w, xq, xd[:2:2], xs) },
 				"short xs": func() { k.mv(make([]float32, 9), w, xq, xd, xs[:len(xs)-1:len(xs)-1]) },
-			} {
-				func() {
-					defer func() {
-						if recover() == nil {
-							t.Errorf("%s %s: %s did not panic", k.mvName, impl, name)
-						}
-					}()
-					call()
-				}()
-			}
+			})
 		})
 	}
 }
@@ -377,15 +338,9 @@ func TestMatMulKMatchesMatVec(t *testing.T) {
 			xq, xd, xs := kActs(r, T*nb, 1, nil, 0)
 			out := make([]float32, T*rows)
 			k.mm(out, rows, w, xq, xd, xs, T)
-			for tok := 0; tok < T; tok++ {
-				one := make([]float32, rows)
+			checkMatMulMatchesMatVec(t, k.mmName+" "+impl, T, rows, out, func(one []float32, tok int) {
 				k.mv(one, w, xq[tok*nb*QKK:(tok+1)*nb*QKK], xd[tok*nb:(tok+1)*nb], xs[tok*nb*16:(tok+1)*nb*16])
-				for i := range one {
-					if math.Float32bits(one[i]) != math.Float32bits(out[tok*rows+i]) {
-						t.Fatalf("%s %s: token %d row %d: prefill %g, matvec %g", k.mmName, impl, tok, i, out[tok*rows+i], one[i])
-					}
-				}
-			}
+			})
 		})
 	}
 }

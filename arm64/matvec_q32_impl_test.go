@@ -1,6 +1,7 @@
 package arm64
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -150,21 +151,13 @@ func TestMatVecQ32Implementations(t *testing.T) {
 								for _, rows := range []int{q32RowCounts[r.IntN(len(q32RowCounts))], 8 + r.IntN(9)} {
 									w := q32Weights(r, k, rows, nb, func() uint16 { return sc.scale(r) }, codes)
 									xq, xd, xs := q32Acts(r, nb, ac)
-									want := make([]float32, rows)
-									k.mvRef(want, w, xq, xd, xs)
-									got, check := guardedF32(t, rows, guardSentinel)
-									k.mv(got, w, xq, xd, xs)
-									check()
-									rb := nb * k.blockBytes
-									for i := range got {
-										if tol := q32Bound(k, w[i*rb:(i+1)*rb], xq, xd, xs); !implClose(got[i], want[i], tol) {
-											t.Fatalf("scales %s, acts %s, codes %#x, nb=%d rows=%d: row %d = %g, generic %g (tolerance %g)",
-												sc.name, ac.name, codes, nb, rows, i, got[i], want[i], tol)
-										}
-										if got[i] != 0 {
-											nonzero++
-										}
-									}
+									nonzero += checkMatVecTwin(t, rows, nb*k.blockBytes, w,
+										func(out []float32) { k.mv(out, w, xq, xd, xs) },
+										func(out []float32) { k.mvRef(out, w, xq, xd, xs) },
+										func(row []byte) float64 { return q32Bound(k, row, xq, xd, xs) },
+										func() string {
+											return fmt.Sprintf("scales %s, acts %s, codes %#x, nb=%d rows=%d", sc.name, ac.name, codes, nb, rows)
+										})
 								}
 							}
 						}
@@ -190,17 +183,11 @@ func TestMatVecQ32AllRowCounts(t *testing.T) {
 					for _, rows := range q32RowCounts {
 						w := q32Weights(r, k, rows, nb, func() uint16 { return randHalf(r, 5, 12) }, -1)
 						xq, xd, xs := q32Acts(r, nb, kActCases[0])
-						want := make([]float32, rows)
-						k.mvRef(want, w, xq, xd, xs)
-						got, check := guardedF32(t, rows, guardSentinel)
-						k.mv(got, w, xq, xd, xs)
-						check()
-						rb := nb * k.blockBytes
-						for i := range got {
-							if tol := q32Bound(k, w[i*rb:(i+1)*rb], xq, xd, xs); !implClose(got[i], want[i], tol) {
-								t.Fatalf("nb=%d rows=%d: row %d = %g, generic %g", nb, rows, i, got[i], want[i])
-							}
-						}
+						checkMatVecTwin(t, rows, nb*k.blockBytes, w,
+							func(out []float32) { k.mv(out, w, xq, xd, xs) },
+							func(out []float32) { k.mvRef(out, w, xq, xd, xs) },
+							func(row []byte) float64 { return q32Bound(k, row, xq, xd, xs) },
+							func() string { return fmt.Sprintf("nb=%d rows=%d", nb, rows) })
 					}
 				}
 			})
@@ -216,31 +203,15 @@ func TestMatMulQ32Implementations(t *testing.T) {
 				for _, T := range []int{1, 2, 3, 5, 8} {
 					for _, shape := range [][2]int{{1, 1}, {7, 2}, {9, 1}, {17, 3}, {1100, 2}} {
 						rows, nb := shape[0], shape[1]
-						ld := rows + 3
 						w := q32Weights(r, k, rows, nb, func() uint16 { return randHalf(r, 5, 12) }, -1)
 						xq, xd, xs := q32Acts(r, T*nb, kActCases[0])
-						n := (T-1)*ld + rows
-						want := make([]float32, n)
-						for i := range want {
-							want[i] = guardSentinel
-						}
-						k.mmRef(want, ld, w, xq, xd, xs, T)
-						got, check := guardedF32(t, n, guardSentinel)
-						k.mm(got, ld, w, xq, xd, xs, T)
-						check()
-						rb := nb * k.blockBytes
-						for tok := 0; tok < T; tok++ {
-							for i := 0; i < ld && tok*ld+i < n; i++ {
-								g, wv := got[tok*ld+i], want[tok*ld+i]
-								tol := 0.0
-								if i < rows {
-									tol = q32Bound(k, w[i*rb:(i+1)*rb], xq[tok*nb*QK:(tok+1)*nb*QK], xd[tok*nb:(tok+1)*nb], xs[tok*nb:(tok+1)*nb])
-								}
-								if !implClose(g, wv, tol) {
-									t.Fatalf("T=%d rows=%d nb=%d: out[%d][%d] = %g, generic %g", T, rows, nb, tok, i, g, wv)
-								}
-							}
-						}
+						checkMatMulTwin(t, T, rows, rows+3, nb*k.blockBytes, w,
+							func(out []float32, ld int) { k.mm(out, ld, w, xq, xd, xs, T) },
+							func(out []float32, ld int) { k.mmRef(out, ld, w, xq, xd, xs, T) },
+							func(row []byte, tok int) float64 {
+								return q32Bound(k, row, xq[tok*nb*QK:(tok+1)*nb*QK], xd[tok*nb:(tok+1)*nb], xs[tok*nb:(tok+1)*nb])
+							},
+							fmt.Sprintf("T=%d rows=%d nb=%d", T, rows, nb))
 					}
 				}
 			})
@@ -263,16 +234,7 @@ func TestMatVecQ32ShortOperands(t *testing.T) {
 			if len(k.fp16) == 2 { // the types with an offset read xs
 				calls["short xs"] = func() { k.mv(make([]float32, 9), w, xq, xd, xs[:2:2]) }
 			}
-			for name, call := range calls {
-				func() {
-					defer func() {
-						if recover() == nil {
-							t.Errorf("%s %s: %s did not panic", k.mvName, impl, name)
-						}
-					}()
-					call()
-				}()
-			}
+			expectPanics(t, k.mvName+" "+impl, calls)
 		})
 	}
 }
@@ -305,15 +267,9 @@ func TestMatMulQ32MatchesMatVec(t *testing.T) {
 			xq, xd, xs := q32Acts(r, T*nb, kActCases[0])
 			out := make([]float32, T*rows)
 			k.mm(out, rows, w, xq, xd, xs, T)
-			for tok := 0; tok < T; tok++ {
-				one := make([]float32, rows)
+			checkMatMulMatchesMatVec(t, k.mmName+" "+impl, T, rows, out, func(one []float32, tok int) {
 				k.mv(one, w, xq[tok*nb*QK:(tok+1)*nb*QK], xd[tok*nb:(tok+1)*nb], xs[tok*nb:(tok+1)*nb])
-				for i := range one {
-					if math.Float32bits(one[i]) != math.Float32bits(out[tok*rows+i]) {
-						t.Fatalf("%s %s: token %d row %d: prefill %g, matvec %g", k.mmName, impl, tok, i, out[tok*rows+i], one[i])
-					}
-				}
-			}
+			})
 		})
 	}
 }
