@@ -7,18 +7,7 @@ import "math"
 func MatVecBF16(out []float32, w []uint16, x []float32) { matVecBF16(out, w, x) }
 
 func matVecBF16Generic(out []float32, w []uint16, x []float32) {
-	n := len(x)
-	if len(out) == 0 {
-		return
-	}
-	if n == 0 {
-		clear(out)
-		return
-	}
-	_ = w[len(out)*n-1]
-	for i := range out {
-		out[i] = dotBF16(w[i*n:(i+1)*n], x)
-	}
+	matVecRows(out, w, len(x), 1, func(row []uint16) float32 { return dotBF16(row, x) })
 }
 
 // MatMulBF16 is the prefill form of MatVecBF16 (see matmul.go).

@@ -37,19 +37,9 @@ type dotQ8_KFunc func(row []byte, xq []int8, xd []float32, xs []int16) float32
 
 func matVecQ8_KWith(out []float32, w []byte, xq []int8, xd []float32, xs []int16, blockBytes int, dot dotQ8_KFunc) {
 	nb := len(xq) / QKK
-	if len(out) == 0 {
-		return
-	}
-	if nb == 0 {
-		clear(out)
-		return
-	}
-	rb := nb * blockBytes
-	_ = w[len(out)*rb-1]
-	xq, xd, xs = xq[:nb*QKK], xd[:nb], xs[:nb*QKK/16]
-	for i := range out {
-		out[i] = dot(w[i*rb:(i+1)*rb], xq, xd, xs)
-	}
+	matVecRows(out, w, nb, blockBytes, func(row []byte) float32 {
+		return dot(row, xq[:nb*QKK], xd[:nb], xs[:nb*QKK/16])
+	})
 }
 
 // Q2_K: scales[16] (low nibble scale, high nibble min of each 16 values),

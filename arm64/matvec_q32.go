@@ -16,38 +16,21 @@ type (
 	dotQ8_1Func func(row []byte, xq []int8, xd, xs []float32) float32
 )
 
+// matVecQ8With, matVecQ8_1With and (matvec_k.go) matVecQ8_KWith cut the
+// activations to the nb blocks of xq, so that the dot functions, which
+// range over xd, see nb blocks, and a short xd or xs panics.
 func matVecQ8With(out []float32, w []byte, xq []int8, xd []float32, blockBytes int, dot dotQ8Func) {
 	nb := len(xq) / QK
-	if len(out) == 0 {
-		return
-	}
-	if nb == 0 {
-		clear(out)
-		return
-	}
-	rb := nb * blockBytes
-	_ = w[len(out)*rb-1]
-	xq, xd = xq[:nb*QK], xd[:nb]
-	for i := range out {
-		out[i] = dot(w[i*rb:(i+1)*rb], xq, xd)
-	}
+	matVecRows(out, w, nb, blockBytes, func(row []byte) float32 {
+		return dot(row, xq[:nb*QK], xd[:nb])
+	})
 }
 
 func matVecQ8_1With(out []float32, w []byte, xq []int8, xd, xs []float32, blockBytes int, dot dotQ8_1Func) {
 	nb := len(xq) / QK
-	if len(out) == 0 {
-		return
-	}
-	if nb == 0 {
-		clear(out)
-		return
-	}
-	rb := nb * blockBytes
-	_ = w[len(out)*rb-1]
-	xq, xd, xs = xq[:nb*QK], xd[:nb], xs[:nb]
-	for i := range out {
-		out[i] = dot(w[i*rb:(i+1)*rb], xq, xd, xs)
-	}
+	matVecRows(out, w, nb, blockBytes, func(row []byte) float32 {
+		return dot(row, xq[:nb*QK], xd[:nb], xs[:nb])
+	})
 }
 
 func f16At(b []byte) float32 { return f16ToF32[uint16(b[0])|uint16(b[1])<<8] }

@@ -17,20 +17,9 @@ const q4ZeroBias = 8 // Q4_0 stores q+8 in a nibble
 const q4CorrMax = 512
 
 func matVecQ4_0Generic(out []float32, w []byte, xq []int8, xd []float32) {
-	nb := len(xq) / QK
-	if len(out) == 0 {
-		return
-	}
-	if nb == 0 {
-		clear(out)
-		return
-	}
-	rowBytes := nb * BlockQ4_0
-	_ = w[len(out)*rowBytes-1]
-	_ = xd[nb-1]
-	for i := range out {
-		out[i] = dotQ4_0Generic(w[i*rowBytes:(i+1)*rowBytes], xq, xd)
-	}
+	// xd is passed whole, not cut to nb blocks as by matVecQ8With: the dot
+	// indexes it, so a short xd panics even where its capacity is larger.
+	matVecRows(out, w, len(xq)/QK, BlockQ4_0, func(row []byte) float32 { return dotQ4_0Generic(row, xq, xd) })
 }
 
 // dotQ4_0Generic is one row of MatVecQ4_0.

@@ -8,20 +8,9 @@ func MatVecQ8_0(out []float32, w []byte, xq []int8, xd []float32) {
 }
 
 func matVecQ8_0Generic(out []float32, w []byte, xq []int8, xd []float32) {
-	nb := len(xq) / QK
-	if len(out) == 0 {
-		return
-	}
-	if nb == 0 {
-		clear(out)
-		return
-	}
-	rowBytes := nb * BlockQ8_0
-	_ = w[len(out)*rowBytes-1]
-	_ = xd[nb-1]
-	for i := range out {
-		out[i] = dotQ8_0Generic(w[i*rowBytes:(i+1)*rowBytes], xq, xd)
-	}
+	// xd is passed whole, not cut to nb blocks as by matVecQ8With: the dot
+	// indexes it, so a short xd panics even where its capacity is larger.
+	matVecRows(out, w, len(xq)/QK, BlockQ8_0, func(row []byte) float32 { return dotQ8_0Generic(row, xq, xd) })
 }
 
 // dotQ8_0Generic is one row of MatVecQ8_0: the Q8_0 blocks of row times the
