@@ -43,16 +43,13 @@ func matMulShape(kernel string, nOut, ldOut, nW, n, T int, rowLen func(cols int)
 
 func f32RowLen(cols int) int { return cols }
 
-func q8RowLen(cols int) int {
-	if cols%QK != 0 {
-		return 0
-	}
-	return cols / QK * BlockQ8_0
-}
-
-func q4RowLen(cols int) int {
-	if cols%QK != 0 {
-		return 0
-	}
-	return cols / QK * BlockQ4_0
+// matMulQ8Shape is matMulShape for the kernels over QuantizeQ8
+// activations: it also checks that xd holds the T tokens' scales, as the
+// generic twins do (even with no rows to compute), and returns the blocks
+// per row and the bytes per weight row.
+func matMulQ8Shape(kernel string, out []float32, ldOut int, w []byte, xq []int8, xd []float32, T, blockBytes int) (cols, rows, nb, rb int) {
+	cols, rows = matMulShape(kernel, len(out), ldOut, len(w), len(xq), T, func(c int) int { return blockRowLen(c, QK, blockBytes) })
+	nb = cols / QK
+	_ = xd[T*nb-1]
+	return cols, rows, nb, nb * blockBytes
 }

@@ -16,25 +16,9 @@ func MatMulQ4_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T i
 // from memory once and then served from cache for the T tokens.
 
 func matMulQ8_0Generic(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int) {
-	cols, rows := matMulShape("MatMulQ8_0", len(out), ldOut, len(w), len(xq), T, q8RowLen)
-	nb, rb := cols/QK, cols/QK*BlockQ8_0
-	_ = xd[T*nb-1]
-	for i := 0; i < rows; i++ {
-		row := w[i*rb : (i+1)*rb]
-		for t := 0; t < T; t++ {
-			out[t*ldOut+i] = dotQ8_0Generic(row, xq[t*cols:(t+1)*cols], xd[t*nb:(t+1)*nb])
-		}
-	}
+	matMulQ8With("MatMulQ8_0", out, ldOut, w, xq, xd, T, BlockQ8_0, dotQ8_0Generic)
 }
 
 func matMulQ4_0Generic(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int) {
-	cols, rows := matMulShape("MatMulQ4_0", len(out), ldOut, len(w), len(xq), T, q4RowLen)
-	nb, rb := cols/QK, cols/QK*BlockQ4_0
-	_ = xd[T*nb-1]
-	for i := 0; i < rows; i++ {
-		row := w[i*rb : (i+1)*rb]
-		for t := 0; t < T; t++ {
-			out[t*ldOut+i] = dotQ4_0Generic(row, xq[t*cols:(t+1)*cols], xd[t*nb:(t+1)*nb])
-		}
-	}
+	matMulQ8With("MatMulQ4_0", out, ldOut, w, xq, xd, T, BlockQ4_0, dotQ4_0Generic)
 }

@@ -14,9 +14,7 @@ func blockRowLen(cols, vals, size int) int {
 }
 
 func matMulQ8With(kernel string, out []float32, ldOut int, w []byte, xq []int8, xd []float32, T, blockBytes int, dot dotQ8Func) {
-	cols, rows := matMulShape(kernel, len(out), ldOut, len(w), len(xq), T, func(c int) int { return blockRowLen(c, QK, blockBytes) })
-	nb, rb := cols/QK, cols/QK*blockBytes
-	_ = xd[T*nb-1]
+	cols, rows, nb, rb := matMulQ8Shape(kernel, out, ldOut, w, xq, xd, T, blockBytes)
 	for i := 0; i < rows; i++ {
 		row := w[i*rb : (i+1)*rb]
 		for t := 0; t < T; t++ {
@@ -26,9 +24,7 @@ func matMulQ8With(kernel string, out []float32, ldOut int, w []byte, xq []int8, 
 }
 
 func matMulQ8_1With(kernel string, out []float32, ldOut int, w []byte, xq []int8, xd, xs []float32, T, blockBytes int, dot dotQ8_1Func) {
-	cols, rows := matMulShape(kernel, len(out), ldOut, len(w), len(xq), T, func(c int) int { return blockRowLen(c, QK, blockBytes) })
-	nb, rb := cols/QK, cols/QK*blockBytes
-	_ = xd[T*nb-1]
+	cols, rows, nb, rb := matMulQ8Shape(kernel, out, ldOut, w, xq, xd, T, blockBytes)
 	_ = xs[T*nb-1]
 	for i := 0; i < rows; i++ {
 		row := w[i*rb : (i+1)*rb]

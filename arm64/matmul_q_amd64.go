@@ -12,9 +12,7 @@ func matMulQ8_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T i
 		matMulQ8_0Generic(out, ldOut, w, xq, xd, T)
 		return
 	}
-	cols, rows := matMulShape("MatMulQ8_0", len(out), ldOut, len(w), len(xq), T, q8RowLen)
-	nb, rb := cols/QK, cols/QK*BlockQ8_0
-	_ = xd[T*nb-1]
+	cols, rows, nb, rb := matMulQ8Shape("MatMulQ8_0", out, ldOut, w, xq, xd, T, BlockQ8_0)
 	if rows == 0 {
 		return
 	}
@@ -40,9 +38,7 @@ func matMulQ4_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T i
 		matMulQ4_0Generic(out, ldOut, w, xq, xd, T)
 		return
 	}
-	cols, rows := matMulShape("MatMulQ4_0", len(out), ldOut, len(w), len(xq), T, q4RowLen)
-	nb, rb := cols/QK, cols/QK*BlockQ4_0
-	_ = xd[T*nb-1]
+	cols, rows, nb, rb := matMulQ8Shape("MatMulQ4_0", out, ldOut, w, xq, xd, T, BlockQ4_0)
 	if rows == 0 {
 		return
 	}

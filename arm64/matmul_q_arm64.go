@@ -22,16 +22,14 @@ func matMulQ4_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *in
 
 func matMulQ8_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int) {
 	if useDotProd {
-		matMulQuantDot("MatMulQ8_0", out, ldOut, w, xq, xd, T, q8RowLen, BlockQ8_0, matMulQ8_0Dot8, matMulQ8_0Dot4, matVecQ8_0)
+		matMulQuantDot("MatMulQ8_0", out, ldOut, w, xq, xd, T, BlockQ8_0, matMulQ8_0Dot8, matMulQ8_0Dot4, matVecQ8_0)
 		return
 	}
 	if !useNEON {
 		matMulQ8_0Generic(out, ldOut, w, xq, xd, T)
 		return
 	}
-	cols, rows := matMulShape("MatMulQ8_0", len(out), ldOut, len(w), len(xq), T, q8RowLen)
-	nb, rb := cols/QK, cols/QK*BlockQ8_0
-	_ = xd[T*nb-1]
+	cols, rows, nb, rb := matMulQ8Shape("MatMulQ8_0", out, ldOut, w, xq, xd, T, BlockQ8_0)
 	if rows == 0 {
 		return
 	}
@@ -53,16 +51,14 @@ func matMulQ8_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T i
 
 func matMulQ4_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int) {
 	if useDotProd {
-		matMulQuantDot("MatMulQ4_0", out, ldOut, w, xq, xd, T, q4RowLen, BlockQ4_0, matMulQ4_0Dot8, matMulQ4_0Dot4, matVecQ4_0)
+		matMulQuantDot("MatMulQ4_0", out, ldOut, w, xq, xd, T, BlockQ4_0, matMulQ4_0Dot8, matMulQ4_0Dot4, matVecQ4_0)
 		return
 	}
 	if !useNEON {
 		matMulQ4_0Generic(out, ldOut, w, xq, xd, T)
 		return
 	}
-	cols, rows := matMulShape("MatMulQ4_0", len(out), ldOut, len(w), len(xq), T, q4RowLen)
-	nb, rb := cols/QK, cols/QK*BlockQ4_0
-	_ = xd[T*nb-1]
+	cols, rows, nb, rb := matMulQ8Shape("MatMulQ4_0", out, ldOut, w, xq, xd, T, BlockQ4_0)
 	matMulByRows(rows, rb, T, func(lo, hi, t int) {
 		matVecQ4_0(out[t*ldOut+lo:t*ldOut+hi], w[lo*rb:hi*rb], xq[t*cols:(t+1)*cols], xd[t*nb:(t+1)*nb])
 	})
@@ -72,17 +68,14 @@ type matMulTile func(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *i
 
 // matMulQuantDot runs a quantized product with the SDOT tiles t8, t4 and
 // the matvec kernel mv for the rest. The shapes are checked by
-// matMulShape and the scales as the generic twin checks them, so it panics
+// matMulQ8Shape, as the generic twin checks them, so it panics
 // where the twin does (even with no rows to compute).
 func matMulQuantDot(kernel string, out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int,
-	rowLen func(int) int, blockBytes int, t8, t4 matMulTile, mv func(out []float32, w []byte, xq []int8, xd []float32)) {
-	cols, rows := matMulShape(kernel, len(out), ldOut, len(w), len(xq), T, rowLen)
-	nb := cols / QK
-	_ = xd[T*nb-1]
+	blockBytes int, t8, t4 matMulTile, mv func(out []float32, w []byte, xq []int8, xd []float32)) {
+	cols, rows, nb, rb := matMulQ8Shape(kernel, out, ldOut, w, xq, xd, T, blockBytes)
 	if rows == 0 {
 		return
 	}
-	rb := nb * blockBytes
 	rows4 := rows &^ 3
 	tiled := 0
 	if rows4 > 0 {
