@@ -57,10 +57,7 @@ func QuantizeQ8_0(dst []byte, src []float32) {
 			}
 		}
 		d := amax / 127
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := recip(d)
 		putF16(out, d)
 		for j, v := range x {
 			// roundf of a float32 is exact in float64; math.Round rounds
@@ -110,10 +107,7 @@ func QuantizeQ4_0(dst []byte, src []float32) {
 		// An all-zero block gives d = 0/−8 = −0: ggml stores the fp16 bits
 		// 0x8000, and so do we.
 		d := peak / -8
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := recip(d)
 		putF16(out, d)
 		for j := 0; j < QK/2; j++ {
 			lo := q4Nibble(x[j] * id)
@@ -133,6 +127,15 @@ func QuantizeQ4_0(dst []byte, src []float32) {
 func q4Nibble(v float32) byte {
 	q := int(cInt8(float32(v) + 8.5))
 	return byte(min(15, q)) & 0x0f
+}
+
+// recip is 1/d, or 0 for d = 0 (an all-zero block, whose codes are then
+// all zero), as ggml's reference quantizers compute it.
+func recip(d float32) float32 {
+	if d != 0 {
+		return 1 / d
+	}
+	return 0
 }
 
 // cInt8 converts like C's (int8_t)f compiled for x86-64: truncate toward zero

@@ -60,12 +60,30 @@ func block(set map[int]float32) []float32 {
 
 func negZero() float32 { return float32(math.Copysign(0, -1)) }
 
+// handBlock is one block of values and the bytes the quantizer must write
+// for it, worked out by hand in the comment above each case.
+type handBlock struct {
+	name string
+	x    []float32
+	want []byte
+}
+
+// checkHandBlocks quantizes each case's block with quantize (name for the
+// failures) into a block of blockBytes and compares every byte.
+func checkHandBlocks(t *testing.T, name string, blockBytes int, quantize func(dst []byte, src []float32), cases []handBlock) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := make([]byte, blockBytes)
+			quantize(got, c.x)
+			if !bytes.Equal(got, c.want) {
+				t.Fatalf("%s:\n got % x\nwant % x", name, got, c.want)
+			}
+		})
+	}
+}
+
 func TestQ8_0HandBlocks(t *testing.T) {
-	cases := []struct {
-		name string
-		x    []float32
-		want []byte
-	}{
+	checkHandBlocks(t, "QuantizeQ8_0", BlockQ8_0Bytes, QuantizeQ8_0, []handBlock{
 		// amax = 0 → d = 0/127 = +0 → id = 0, every q = round(0) = 0.
 		{"all zeros", block(nil), q8Block(0x0000, [QK]int8{})},
 		// |−0| = 0 as well: d = +0 and −0·0 rounds to −0, stored as 0.
@@ -107,24 +125,11 @@ func TestQ8_0HandBlocks(t *testing.T) {
 		// undefined; x86 yields 0 and so do we. d rounds to fp16 +0, so the
 		// block decodes to zeros.
 		{"tiny values", block(map[int]float32{0: 1e-38, 1: -5e-39}), q8Block(0x0000, [QK]int8{})},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got := make([]byte, BlockQ8_0Bytes)
-			QuantizeQ8_0(got, c.x)
-			if !bytes.Equal(got, c.want) {
-				t.Fatalf("QuantizeQ8_0:\n got % x\nwant % x", got, c.want)
-			}
-		})
-	}
+	})
 }
 
 func TestQ4_0HandBlocks(t *testing.T) {
-	cases := []struct {
-		name string
-		x    []float32
-		want []byte
-	}{
+	checkHandBlocks(t, "QuantizeQ4_0", BlockQ4_0Bytes, QuantizeQ4_0, []handBlock{
 		// No |x| beats amax = 0, so max stays +0 and d = +0/−8 = −0:
 		// fp16 0x8000, stored 00 80. id = 0, every code = (int8)(0 + 8.5) = 8,
 		// two per byte: 0x88.
@@ -181,16 +186,7 @@ func TestQ4_0HandBlocks(t *testing.T) {
 		// NaN, converted as x86 does to code 0; d rounds to fp16 −0, so the
 		// block still decodes to zeros.
 		{"tiny values", block(map[int]float32{0: 1e-38, 1: -5e-39}), q4Block(0x8000, q4Codes(0, nil))},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got := make([]byte, BlockQ4_0Bytes)
-			QuantizeQ4_0(got, c.x)
-			if !bytes.Equal(got, c.want) {
-				t.Fatalf("QuantizeQ4_0:\n got % x\nwant % x", got, c.want)
-			}
-		})
-	}
+	})
 }
 
 // TestQ4_0Decode checks the value of every element of two hand-written

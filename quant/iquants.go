@@ -117,10 +117,7 @@ func iq4Super(out []byte, x, qw []float32) {
 	var qs []byte
 	if sbs == QK {
 		putF16(out, scales[0])
-		var id float32
-		if scales[0] != 0 {
-			id = 1 / scales[0]
-		}
+		id := recip(scales[0])
 		for j, v := range x {
 			L[j] = iq4Index(id * v)
 		}
@@ -128,10 +125,7 @@ func iq4Super(out []byte, x, qw []float32) {
 	} else {
 		d := -maxScale / 32
 		putF16(out, d)
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := recip(d)
 		var sh uint16
 		sl := out[4:8]
 		for ib := 0; ib < sbs/QK; ib++ {

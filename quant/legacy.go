@@ -51,6 +51,17 @@ func minMax(x []float32) (lo, hi float32) {
 
 const maxFloat32 = 3.40282346638528859811704183484516925440e+38
 
+// affineRef is the reference affine scale of a block: d = (max−min)/nmax,
+// stored with min as fp16 in out[0:4]; it returns min and 1/d (0 for a flat
+// block) for the codes.
+func affineRef(out []byte, xb []float32, nmax float32) (lo, id float32) {
+	lo, hi := minMax(xb)
+	d := (hi - lo) / nmax
+	putF16(out[0:], d)
+	putF16(out[2:], lo)
+	return lo, recip(d)
+}
+
 // signedPeak returns the value of largest magnitude (the first on ties).
 func signedPeak(x []float32) float32 {
 	var amax, peak float32
@@ -95,14 +106,7 @@ func quantizeQ4_1Row(dst []byte, x, qw []float32) {
 		for b := 0; b < nb; b++ {
 			xb := x[b*QK : (b+1)*QK]
 			out := dst[b*BlockQ4_1Bytes : (b+1)*BlockQ4_1Bytes]
-			lo, hi := minMax(xb)
-			d := (hi - lo) / 15
-			var id float32
-			if d != 0 {
-				id = 1 / d
-			}
-			putF16(out[0:], d)
-			putF16(out[2:], lo)
+			lo, id := affineRef(out, xb, 15)
 			for j := 0; j < QK/2; j++ {
 				q0 := min(15, cInt8(float32((xb[j]-lo)*id)+0.5))
 				q1 := min(15, cInt8(float32((xb[j+QK/2]-lo)*id)+0.5))
@@ -137,10 +141,7 @@ func quantizeQ5_0Row(dst []byte, x, qw []float32) {
 			xb := x[b*QK : (b+1)*QK]
 			out := dst[b*BlockQ5_0Bytes : (b+1)*BlockQ5_0Bytes]
 			d := signedPeak(xb) / -16
-			var id float32
-			if d != 0 {
-				id = 1 / d
-			}
+			id := recip(d)
 			putF16(out, d)
 			for j, v := range xb {
 				L[j] = uint8(min(31, cInt8(float32(v*id)+16.5)))
@@ -173,14 +174,7 @@ func quantizeQ5_1Row(dst []byte, x, qw []float32) {
 		for b := 0; b < nb; b++ {
 			xb := x[b*QK : (b+1)*QK]
 			out := dst[b*BlockQ5_1Bytes : (b+1)*BlockQ5_1Bytes]
-			lo, hi := minMax(xb)
-			d := (hi - lo) / 31
-			var id float32
-			if d != 0 {
-				id = 1 / d
-			}
-			putF16(out[0:], d)
-			putF16(out[2:], lo)
+			lo, id := affineRef(out, xb, 31)
 			for j, v := range xb {
 				// ggml converts to uint8_t directly; for these values
 				// (0…31.5) that is the same truncation.
