@@ -46,14 +46,51 @@ const (
 	actQ8_K                 // arm64.QuantizeQ8_K (256-value blocks): the K types, IQ4_XS
 )
 
-// matrixTypes are the types the kernels compute with, and the input each
-// takes. Others (the IQ1/IQ2/IQ3 and ternary types, …) are refused at load.
-var matrixTypes = map[quant.Type]actKind{
-	quant.TypeF32: actFloat, quant.TypeF16: actFloat, quant.TypeBF16: actFloat,
-	quant.TypeQ8_0: actQ8, quant.TypeQ4_0: actQ8, quant.TypeQ5_0: actQ8, quant.TypeIQ4_NL: actQ8,
-	quant.TypeQ4_1: actQ8_1, quant.TypeQ5_1: actQ8_1,
-	quant.TypeQ2_K: actQ8_K, quant.TypeQ3_K: actQ8_K, quant.TypeQ4_K: actQ8_K,
-	quant.TypeQ5_K: actQ8_K, quant.TypeQ6_K: actQ8_K, quant.TypeIQ4_XS: actQ8_K,
+// matrixKernel is a type's input form and, for the block types, its
+// matrix × vector (mv) and prefill (mm) kernels over rows of raw weights,
+// adapted to take the input as acts. The float types' kernels read the
+// matrix's typed view instead (see mulRows).
+type matrixKernel struct {
+	act actKind
+	mv  func(out []float32, w []byte, a *acts)
+	mm  func(out []float32, ldOut int, w []byte, a *acts, T int)
+}
+
+func q8Kernel(mv func([]float32, []byte, []int8, []float32), mm func([]float32, int, []byte, []int8, []float32, int)) matrixKernel {
+	return matrixKernel{actQ8,
+		func(out []float32, w []byte, a *acts) { mv(out, w, a.q, a.d) },
+		func(out []float32, ld int, w []byte, a *acts, T int) { mm(out, ld, w, a.q, a.d, T) }}
+}
+
+func q8_1Kernel(mv func([]float32, []byte, []int8, []float32, []float32), mm func([]float32, int, []byte, []int8, []float32, []float32, int)) matrixKernel {
+	return matrixKernel{actQ8_1,
+		func(out []float32, w []byte, a *acts) { mv(out, w, a.q, a.d, a.s) },
+		func(out []float32, ld int, w []byte, a *acts, T int) { mm(out, ld, w, a.q, a.d, a.s, T) }}
+}
+
+func q8_KKernel(mv func([]float32, []byte, []int8, []float32, []int16), mm func([]float32, int, []byte, []int8, []float32, []int16, int)) matrixKernel {
+	return matrixKernel{actQ8_K,
+		func(out []float32, w []byte, a *acts) { mv(out, w, a.q, a.d, a.bs) },
+		func(out []float32, ld int, w []byte, a *acts, T int) { mm(out, ld, w, a.q, a.d, a.bs, T) }}
+}
+
+// matrixTypes are the types the kernels compute with, the input each takes
+// and its kernels. Others (the IQ1/IQ2/IQ3 and ternary types, …) are
+// refused at load.
+var matrixTypes = map[quant.Type]matrixKernel{
+	quant.TypeF32: {act: actFloat}, quant.TypeF16: {act: actFloat}, quant.TypeBF16: {act: actFloat},
+	quant.TypeQ8_0:   q8Kernel(arm64.MatVecQ8_0, arm64.MatMulQ8_0),
+	quant.TypeQ4_0:   q8Kernel(arm64.MatVecQ4_0, arm64.MatMulQ4_0),
+	quant.TypeQ5_0:   q8Kernel(arm64.MatVecQ5_0, arm64.MatMulQ5_0),
+	quant.TypeIQ4_NL: q8Kernel(arm64.MatVecIQ4_NL, arm64.MatMulIQ4_NL),
+	quant.TypeQ4_1:   q8_1Kernel(arm64.MatVecQ4_1, arm64.MatMulQ4_1),
+	quant.TypeQ5_1:   q8_1Kernel(arm64.MatVecQ5_1, arm64.MatMulQ5_1),
+	quant.TypeQ2_K:   q8_KKernel(arm64.MatVecQ2_K, arm64.MatMulQ2_K),
+	quant.TypeQ3_K:   q8_KKernel(arm64.MatVecQ3_K, arm64.MatMulQ3_K),
+	quant.TypeQ4_K:   q8_KKernel(arm64.MatVecQ4_K, arm64.MatMulQ4_K),
+	quant.TypeQ5_K:   q8_KKernel(arm64.MatVecQ5_K, arm64.MatMulQ5_K),
+	quant.TypeQ6_K:   q8_KKernel(arm64.MatVecQ6_K, arm64.MatMulQ6_K),
+	quant.TypeIQ4_XS: q8_KKernel(arm64.MatVecIQ4_XS, arm64.MatMulIQ4_XS),
 }
 
 // supportedMatrixType reports whether the kernels compute with t.
@@ -164,10 +201,10 @@ func checkVector(name string, v []float32) error {
 
 // Quantized reports whether the kernels need the input quantized (to Q8
 // blocks of some form; see actKind).
-func (m *Matrix) Quantized() bool { return matrixTypes[m.Type] != actFloat }
+func (m *Matrix) Quantized() bool { return matrixTypes[m.Type].act != actFloat }
 
 // act is the input form m's kernels take.
-func (m *Matrix) act() actKind { return matrixTypes[m.Type] }
+func (m *Matrix) act() actKind { return matrixTypes[m.Type].act }
 
 // Data is the raw tensor bytes (a view into the mapping).
 func (m *Matrix) Data() []byte { return m.data }
@@ -218,30 +255,8 @@ func (m *Matrix) mulRows(out, x []float32, a *acts, lo, hi int) {
 		arm64.MatVecF16(o, m.f16[lo*m.Cols:hi*m.Cols], x[:m.Cols])
 	case quant.TypeBF16:
 		arm64.MatVecBF16(o, m.f16[lo*m.Cols:hi*m.Cols], x[:m.Cols])
-	case quant.TypeQ8_0:
-		arm64.MatVecQ8_0(o, w, a.q, a.d)
-	case quant.TypeQ4_0:
-		arm64.MatVecQ4_0(o, w, a.q, a.d)
-	case quant.TypeQ5_0:
-		arm64.MatVecQ5_0(o, w, a.q, a.d)
-	case quant.TypeIQ4_NL:
-		arm64.MatVecIQ4_NL(o, w, a.q, a.d)
-	case quant.TypeQ4_1:
-		arm64.MatVecQ4_1(o, w, a.q, a.d, a.s)
-	case quant.TypeQ5_1:
-		arm64.MatVecQ5_1(o, w, a.q, a.d, a.s)
-	case quant.TypeQ2_K:
-		arm64.MatVecQ2_K(o, w, a.q, a.d, a.bs)
-	case quant.TypeQ3_K:
-		arm64.MatVecQ3_K(o, w, a.q, a.d, a.bs)
-	case quant.TypeQ4_K:
-		arm64.MatVecQ4_K(o, w, a.q, a.d, a.bs)
-	case quant.TypeQ5_K:
-		arm64.MatVecQ5_K(o, w, a.q, a.d, a.bs)
-	case quant.TypeQ6_K:
-		arm64.MatVecQ6_K(o, w, a.q, a.d, a.bs)
-	case quant.TypeIQ4_XS:
-		arm64.MatVecIQ4_XS(o, w, a.q, a.d, a.bs)
+	default:
+		matrixTypes[m.Type].mv(o, w, a)
 	}
 }
 
@@ -258,30 +273,8 @@ func (m *Matrix) mulRowsT(out, x []float32, a *acts, T, lo, hi int) {
 		arm64.MatMulF16(o, m.Rows, m.f16[lo*m.Cols:hi*m.Cols], x[:T*m.Cols], T)
 	case quant.TypeBF16:
 		arm64.MatMulBF16(o, m.Rows, m.f16[lo*m.Cols:hi*m.Cols], x[:T*m.Cols], T)
-	case quant.TypeQ8_0:
-		arm64.MatMulQ8_0(o, m.Rows, w, a.q, a.d, T)
-	case quant.TypeQ4_0:
-		arm64.MatMulQ4_0(o, m.Rows, w, a.q, a.d, T)
-	case quant.TypeQ5_0:
-		arm64.MatMulQ5_0(o, m.Rows, w, a.q, a.d, T)
-	case quant.TypeIQ4_NL:
-		arm64.MatMulIQ4_NL(o, m.Rows, w, a.q, a.d, T)
-	case quant.TypeQ4_1:
-		arm64.MatMulQ4_1(o, m.Rows, w, a.q, a.d, a.s, T)
-	case quant.TypeQ5_1:
-		arm64.MatMulQ5_1(o, m.Rows, w, a.q, a.d, a.s, T)
-	case quant.TypeQ2_K:
-		arm64.MatMulQ2_K(o, m.Rows, w, a.q, a.d, a.bs, T)
-	case quant.TypeQ3_K:
-		arm64.MatMulQ3_K(o, m.Rows, w, a.q, a.d, a.bs, T)
-	case quant.TypeQ4_K:
-		arm64.MatMulQ4_K(o, m.Rows, w, a.q, a.d, a.bs, T)
-	case quant.TypeQ5_K:
-		arm64.MatMulQ5_K(o, m.Rows, w, a.q, a.d, a.bs, T)
-	case quant.TypeQ6_K:
-		arm64.MatMulQ6_K(o, m.Rows, w, a.q, a.d, a.bs, T)
-	case quant.TypeIQ4_XS:
-		arm64.MatMulIQ4_XS(o, m.Rows, w, a.q, a.d, a.bs, T)
+	default:
+		matrixTypes[m.Type].mm(o, m.Rows, w, a, T)
 	}
 }
 
