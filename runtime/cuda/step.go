@@ -260,14 +260,15 @@ func (b *Backend) close() error {
 	if b.stream != 0 {
 		keep("cuStreamSynchronize", d.call(d.cuStreamSynchronize, b.stream))
 	}
-	if b.graphExec != 0 {
-		keep("cuGraphExecDestroy", d.call(d.cuGraphExecDestroy, b.graphExec))
-		b.graphExec = 0
+	// release frees the handle *h with fn if it is set, and forgets it.
+	release := func(call string, fn uintptr, h *uintptr) {
+		if *h != 0 {
+			keep(call, d.call(fn, *h))
+			*h = 0
+		}
 	}
-	if b.graph != 0 {
-		keep("cuGraphDestroy", d.call(d.cuGraphDestroy, b.graph))
-		b.graph = 0
-	}
+	release("cuGraphExecDestroy", d.cuGraphExecDestroy, &b.graphExec)
+	release("cuGraphDestroy", d.cuGraphDestroy, &b.graph)
 	for _, p := range b.devAllocs {
 		keep("cuMemFree", d.call(d.cuMemFree, p))
 	}
@@ -276,14 +277,8 @@ func (b *Backend) close() error {
 		keep("cuMemFreeHost", d.call(d.cuMemFreeHost, b.pinned))
 		b.pinned, b.tokensHost, b.logits, b.tSlot = 0, nil, nil, nil
 	}
-	if b.registered != 0 {
-		keep("cuMemHostUnregister", d.call(d.cuMemHostUnregister, b.registered))
-		b.registered = 0
-	}
-	if b.stream != 0 {
-		keep("cuStreamDestroy", d.call(d.cuStreamDestroy, b.stream))
-		b.stream = 0
-	}
+	release("cuMemHostUnregister", d.cuMemHostUnregister, &b.registered)
+	release("cuStreamDestroy", d.cuStreamDestroy, &b.stream)
 	for _, h := range b.modules {
 		keep("cuModuleUnload", d.call(d.cuModuleUnload, h))
 	}
