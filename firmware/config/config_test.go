@@ -89,12 +89,37 @@ prompt = "Hello from {board}, button {button}!"
 	}
 }
 
+// rejected is a configuration that must not pass, with what its error
+// must mention.
+type rejected struct {
+	in   string
+	want []string
+}
+
+// checkRejected fails for each case that parses and validates (on the
+// Pi 4) or whose error leaves out one of its wants.
+func checkRejected(t *testing.T, cases []rejected) {
+	t.Helper()
+	for _, tc := range cases {
+		c, err := config.Parse([]byte(tc.in))
+		if err == nil {
+			err = c.Validate(pi4(t))
+		}
+		if err == nil {
+			t.Errorf("%q: accepted", tc.in)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: error %q does not mention %q", tc.in, err, w)
+			}
+		}
+	}
+}
+
 // TestErrorsNameKeys: every problem is reported, each with its key.
 func TestErrorsNameKeys(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []string
-	}{
+	checkRejected(t, []rejected{
 		{"[serial]\nbaud = \"fast\"", []string{"line 2", "serial.baud", "string"}},
 		{"[serial\n", []string{"line"}},
 		{"[serial]\nretry = \"soon\"", []string{"serial.retry", "not a duration"}},
@@ -119,21 +144,7 @@ func TestErrorsNameKeys(t *testing.T) {
 		{"[[gpio.button]]\npin = \"GPIO5\"\npull = \"sideways\"\nedge = \"up\"\nprompt = \"x\"", []string{"gpio.button[0].pull", "gpio.button[0].edge"}},
 		{"[gpio]\nbusy_led = \"GPIO5\"\n[[gpio.button]]\npin = \"GPIO5\"\nprompt = \"x\"", []string{"gpio.button[0]: pin GPIO5 is already used by gpio.busy_led"}},
 		{"[serial]\nenabled = false", []string{"serial.enabled", "no prompts"}},
-	} {
-		c, err := config.Parse([]byte(tc.in))
-		if err == nil {
-			err = c.Validate(pi4(t))
-		}
-		if err == nil {
-			t.Errorf("%q: accepted", tc.in)
-			continue
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%q: error %q does not mention %q", tc.in, err, w)
-			}
-		}
-	}
+	})
 }
 
 func TestGenericBoardNeedsPins(t *testing.T) {

@@ -123,10 +123,7 @@ argv = ["/usr/bin/uptime"]
 func TestToolErrors(t *testing.T) {
 	const w = "[[tool]]\nname = \"led\"\ndescription = \"LED.\"\nkind = \"gpio_write\"\npin = \"GPIO24\"\n"
 	const cmd = "[[tool]]\nname = \"c\"\ndescription = \"C.\"\nkind = \"command\"\n"
-	for _, tc := range []struct {
-		in   string
-		want []string
-	}{
+	checkRejected(t, []rejected{
 		{"[[tool]]\nkind = \"blink\"", []string{"tool[0].name: missing", "tool[0].description: missing", "tool[0].kind: \"blink\": want one of gpio_write, gpio_read"}},
 		{"[[tool]]\nname = \"a b\"\ndescription = \"x\"\nkind = \"sensor\"\npath = \"/x\"", []string{"tool[0].name: \"a b\""}},
 		{w + w, []string{"tool[1].name: \"led\" is already the name of tool[0]", "tool[1].pin: pin GPIO24 is already used by tool[0].pin"}},
@@ -154,21 +151,7 @@ func TestToolErrors(t *testing.T) {
 		{cmd + "argv = [\"/bin/echo\", \"{q}\"]\n[[tool.param]]\nname = \"p\"\nenum = [\"x\"]", []string{"tool[0].param[0].name: \"p\": no {p} in argv"}},
 		{cmd + "argv = [\"/bin/echo\", \"{p}\"]\n[[tool.param]]\nname = \"p\"\n[[tool.param]]\nname = \"p\"\nenum = [\"x\", \"x\", \"\"]",
 			[]string{"tool[0].param[0].enum: missing", "tool[0].param[1].name: \"p\" twice", "tool[0].param[1].enum: \"x\" twice", "tool[0].param[1].enum: an empty string"}},
-	} {
-		c, err := config.Parse([]byte(tc.in))
-		if err == nil {
-			err = c.Validate(pi4(t))
-		}
-		if err == nil {
-			t.Errorf("%q: accepted", tc.in)
-			continue
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%q: error %q does not mention %q", tc.in, err, w)
-			}
-		}
-	}
+	})
 }
 
 // A pin role on a board without tool pins is an error that says so.
