@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,6 +110,21 @@ type farEnd struct {
 	buf bytes.Buffer
 }
 
+// collect appends what r gives to f until a read fails (the pseudo-
+// terminal is closed).
+func (f *farEnd) collect(r io.Reader) {
+	b := make([]byte, 4096)
+	for {
+		n, err := r.Read(b)
+		f.mu.Lock()
+		f.buf.Write(b[:n])
+		f.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
 func (f *farEnd) has(s string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -139,18 +155,7 @@ func TestAgentSerialAndSIGTERM(t *testing.T) {
 	pty := serialtest.New(t)
 	state := filepath.Join(t.TempDir(), "agent.state")
 	var far farEnd
-	go func() {
-		b := make([]byte, 4096)
-		for {
-			n, err := pty.Master.Read(b)
-			far.mu.Lock()
-			far.buf.Write(b[:n])
-			far.mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
+	go far.collect(pty.Master)
 	type result struct {
 		code           int
 		stdout, stderr string
@@ -256,18 +261,7 @@ enum = ["first", "second"]
 	for _, dry := range []bool{true, false} {
 		pty := serialtest.New(t)
 		var far farEnd
-		go func() {
-			b := make([]byte, 4096)
-			for {
-				n, err := pty.Master.Read(b)
-				far.mu.Lock()
-				far.buf.Write(b[:n])
-				far.mu.Unlock()
-				if err != nil {
-					return
-				}
-			}
-		}()
+		go far.collect(pty.Master)
 		args := []string{"agent", "--config", cfgPath, "-m", model, "--serial", pty.SlavePath}
 		if dry {
 			args = append(args, "--dry-run")
