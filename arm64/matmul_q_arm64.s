@@ -186,194 +186,88 @@
 	LSL	$shift, R16, R22; \
 	SUB	$4, R22, R22
 
+// MMQ8ROWS and MMQ4ROWS load the block's 4 rows (Q4_0: and unpack them).
+#define MMQ8ROWS \
+	MMQ8ROW(R9, 9, 0); \
+	MMQ8ROW(R10, 10, 1); \
+	MMQ8ROW(R11, 11, 2); \
+	MMQ8ROW(R12, 12, 3)
+
+#define MMQ4ROWS \
+	MMQ4ROW(R9, 9, 0); \
+	MMQ4ROW(R10, 10, 1); \
+	MMQ4ROW(R11, 11, 2); \
+	MMQ4ROW(R12, 12, 3); \
+	MMQ4UNPACK
+
+#define MMXD8 \
+	MMXD_LO; \
+	MMXD_HI
+
+// MMNONE is an empty step, for MMTILES's SCALE where there is none.
+#define MMNONE
+
+// MMTILES is the body of a tile kernel after MMARGS, for tiles of 1<<shift
+// tokens: for each group of 4 rows, for each tile of tokens, the blocks
+// (ROWS loads the 4 rows' codes, XD the tile's token scales, TOKENS(TOK)
+// adds each token's products), then SCALE and STORE the tile's sums.
+// Labels are local to a TEXT symbol, so every kernel that expands this
+// has its own.
+#define MMTILES(shift, ROWS, XD, TOKENS, TOK, SCALE, STORE) \
+	MMREWIND(shift); \
+group: \
+	MOVD	R5, R23; \
+	MOVD	R6, R24; \
+	MOVD	R0, R20; \
+	MOVD	R8, R19; \
+tile: \
+	MOVD	R2, R9; \
+	ADD	R4, R9, R10; \
+	ADD	R4, R10, R11; \
+	ADD	R4, R11, R12; \
+	MOVD	R23, R13; \
+	MOVD	R24, R14; \
+	MOVD	R7, R17; \
+	MMZERO8; \
+block: \
+	ROWS; \
+	FCVTL_4S(27, 26); \
+	XD; \
+	SUB	R22, R14, R14; \
+	TOKENS(TOK); \
+	SUB	R21, R13, R13; \
+	SUBS	$1, R17, R17; \
+	BNE	block; \
+	SCALE; \
+	STORE; \
+	ADD	R15<<shift, R23, R23; \
+	ADD	R16<<shift, R24, R24; \
+	SUBS	$1, R19, R19; \
+	BNE	tile; \
+	ADD	$16, R0, R0; \
+	MOVD	R12, R2; \
+	SUBS	$1, R3, R3; \
+	BNE	group; \
+	RET
+
 // func matMulQ8_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
 // rows a multiple of 4 (≥ 4), tiles·8 tokens, nb ≥ 1. Needs dotprod.
 TEXT ·matMulQ8_0Dot8(SB), NOSPLIT, $0-72
 	MMARGS
-	MMREWIND(3)
-
-q8t8_group:
-	MOVD	R5, R23
-	MOVD	R6, R24
-	MOVD	R0, R20
-	MOVD	R8, R19
-
-q8t8_tile:
-	MOVD	R2, R9
-	ADD	R4, R9, R10
-	ADD	R4, R10, R11
-	ADD	R4, R11, R12
-	MOVD	R23, R13
-	MOVD	R24, R14
-	MOVD	R7, R17
-	MMZERO8
-
-q8t8_block:
-	MMQ8ROW(R9, 9, 0)
-	MMQ8ROW(R10, 10, 1)
-	MMQ8ROW(R11, 11, 2)
-	MMQ8ROW(R12, 12, 3)
-	FCVTL_4S(27, 26)
-	MMXD_LO
-	MMXD_HI
-	SUB	R22, R14, R14
-	MMTOKENS8(MMTOKQ8)
-	SUB	R21, R13, R13
-	SUBS	$1, R17, R17
-	BNE	q8t8_block
-
-	MMSTORE8
-	ADD	R15<<3, R23, R23
-	ADD	R16<<3, R24, R24
-	SUBS	$1, R19, R19
-	BNE	q8t8_tile
-
-	ADD	$16, R0, R0
-	MOVD	R12, R2
-	SUBS	$1, R3, R3
-	BNE	q8t8_group
-	RET
+	MMTILES(3, MMQ8ROWS, MMXD8, MMTOKENS8, MMTOKQ8, MMNONE, MMSTORE8)
 
 // func matMulQ8_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
 // As matMulQ8_0Dot8 with tiles of 4 tokens.
 TEXT ·matMulQ8_0Dot4(SB), NOSPLIT, $0-72
 	MMARGS
-	MMREWIND(2)
-
-q8t4_group:
-	MOVD	R5, R23
-	MOVD	R6, R24
-	MOVD	R0, R20
-	MOVD	R8, R19
-
-q8t4_tile:
-	MOVD	R2, R9
-	ADD	R4, R9, R10
-	ADD	R4, R10, R11
-	ADD	R4, R11, R12
-	MOVD	R23, R13
-	MOVD	R24, R14
-	MOVD	R7, R17
-	MMZERO8
-
-q8t4_block:
-	MMQ8ROW(R9, 9, 0)
-	MMQ8ROW(R10, 10, 1)
-	MMQ8ROW(R11, 11, 2)
-	MMQ8ROW(R12, 12, 3)
-	FCVTL_4S(27, 26)
-	MMXD_LO
-	SUB	R22, R14, R14
-	MMTOKENS4(MMTOKQ8)
-	SUB	R21, R13, R13
-	SUBS	$1, R17, R17
-	BNE	q8t4_block
-
-	MMSTORE4
-	ADD	R15<<2, R23, R23
-	ADD	R16<<2, R24, R24
-	SUBS	$1, R19, R19
-	BNE	q8t4_tile
-
-	ADD	$16, R0, R0
-	MOVD	R12, R2
-	SUBS	$1, R3, R3
-	BNE	q8t4_group
-	RET
+	MMTILES(2, MMQ8ROWS, MMXD_LO, MMTOKENS4, MMTOKQ8, MMNONE, MMSTORE4)
 
 // func matMulQ4_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
 TEXT ·matMulQ4_0Dot8(SB), NOSPLIT, $0-72
 	MMARGS
-	MMREWIND(3)
-
-q4t8_group:
-	MOVD	R5, R23
-	MOVD	R6, R24
-	MOVD	R0, R20
-	MOVD	R8, R19
-
-q4t8_tile:
-	MOVD	R2, R9
-	ADD	R4, R9, R10
-	ADD	R4, R10, R11
-	ADD	R4, R11, R12
-	MOVD	R23, R13
-	MOVD	R24, R14
-	MOVD	R7, R17
-	MMZERO8
-
-q4t8_block:
-	MMQ4ROW(R9, 9, 0)
-	MMQ4ROW(R10, 10, 1)
-	MMQ4ROW(R11, 11, 2)
-	MMQ4ROW(R12, 12, 3)
-	MMQ4UNPACK
-	FCVTL_4S(27, 26)
-	MMXD_LO
-	MMXD_HI
-	SUB	R22, R14, R14
-	MMTOKENS8(MMTOKQ4)
-	SUB	R21, R13, R13
-	SUBS	$1, R17, R17
-	BNE	q4t8_block
-
-	MMSCALE16_8
-	MMSTORE8
-	ADD	R15<<3, R23, R23
-	ADD	R16<<3, R24, R24
-	SUBS	$1, R19, R19
-	BNE	q4t8_tile
-
-	ADD	$16, R0, R0
-	MOVD	R12, R2
-	SUBS	$1, R3, R3
-	BNE	q4t8_group
-	RET
+	MMTILES(3, MMQ4ROWS, MMXD8, MMTOKENS8, MMTOKQ4, MMSCALE16_8, MMSTORE8)
 
 // func matMulQ4_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
 TEXT ·matMulQ4_0Dot4(SB), NOSPLIT, $0-72
 	MMARGS
-	MMREWIND(2)
-
-q4t4_group:
-	MOVD	R5, R23
-	MOVD	R6, R24
-	MOVD	R0, R20
-	MOVD	R8, R19
-
-q4t4_tile:
-	MOVD	R2, R9
-	ADD	R4, R9, R10
-	ADD	R4, R10, R11
-	ADD	R4, R11, R12
-	MOVD	R23, R13
-	MOVD	R24, R14
-	MOVD	R7, R17
-	MMZERO8
-
-q4t4_block:
-	MMQ4ROW(R9, 9, 0)
-	MMQ4ROW(R10, 10, 1)
-	MMQ4ROW(R11, 11, 2)
-	MMQ4ROW(R12, 12, 3)
-	MMQ4UNPACK
-	FCVTL_4S(27, 26)
-	MMXD_LO
-	SUB	R22, R14, R14
-	MMTOKENS4(MMTOKQ4)
-	SUB	R21, R13, R13
-	SUBS	$1, R17, R17
-	BNE	q4t4_block
-
-	MMSCALE16_4
-	MMSTORE4
-	ADD	R15<<2, R23, R23
-	ADD	R16<<2, R24, R24
-	SUBS	$1, R19, R19
-	BNE	q4t4_tile
-
-	ADD	$16, R0, R0
-	MOVD	R12, R2
-	SUBS	$1, R3, R3
-	BNE	q4t4_group
-	RET
+	MMTILES(2, MMQ4ROWS, MMXD_LO, MMTOKENS4, MMTOKQ4, MMSCALE16_4, MMSTORE4)

@@ -26,10 +26,6 @@ GLOBL iq4nlGrid<>(SB), RODATA|NOPTR, $16
 	VLD1	(R19), [V30.B16]; \
 	VMOVI	$0x0f, V31.B16
 
-#define NLROW(p, s, w) \
-	VLD1.P	2(p), s; \
-	VLD1.P	16(p), [w]
-
 // NLDOT adds one row's block products to its running sum a; w holds the
 // packed block and is clobbered, l and t are scratch (t unused).
 #define NLDOT(a, w, l, t) \
@@ -37,8 +33,7 @@ GLOBL iq4nlGrid<>(SB), RODATA|NOPTR, $16
 	USHR_16B(w, w, 4); \
 	TBL_16B(l, 30, l); \
 	TBL_16B(w, 30, w); \
-	SDOT_4S(a, l, 8); \
-	SDOT_4S(a, w, 9)
+	QSUMS_DOT(a, l, w)
 
 // NLMUL is NLDOT for ARMv8.0; t is an int16 scratch register.
 #define NLMUL(a, w, l, t) \
@@ -53,114 +48,16 @@ GLOBL iq4nlGrid<>(SB), RODATA|NOPTR, $16
 	SMLAL2_8H(t, w, 9); \
 	SADALP_4S(a, t)
 
-#define NLBLOCK8(MUL, po0, po1, pn0, pn1) \
-	QACT; \
-	NLROW(R7, V18.H[0], V10.B16); \
-	NLROW(R8, V18.H[1], V12.B16); \
-	NLROW(R9, V18.H[2], V14.B16); \
-	NLROW(R10, V18.H[3], V16.B16); \
-	MUL(0, 10, 11, 26); \
-	MUL(1, 12, 13, 27); \
-	MUL(2, 14, 15, 28); \
-	MUL(3, 16, 17, 29); \
-	NLROW(R11, V19.H[0], V10.B16); \
-	NLROW(R12, V19.H[1], V12.B16); \
-	NLROW(R13, V19.H[2], V14.B16); \
-	NLROW(R14, V19.H[3], V16.B16); \
-	MUL(4, 10, 11, 26); \
-	MUL(5, 12, 13, 27); \
-	MUL(6, 14, 15, 28); \
-	MUL(7, 16, 17, 29); \
-	QFINISH(po0, po1, pn0, pn1)
-
 // func matVecIQ4_NLDot(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int)
 // Needs ARMv8.2 dotprod; rows ≥ 0, nb ≥ 1, rowBytes = nb·18.
 TEXT ·matVecIQ4_NLDot(SB), NOSPLIT, $0-56
 	QARGS
 	NLCONSTS
-
-dot_group:
-	CMP	$8, R1
-	BLT	dot_tail
-	QGROUPSTART
-	CBZ	R17, dot_odd
-
-dot_pair:
-	NLBLOCK8(NLDOT, 20, 21, 22, 23)
-	NLBLOCK8(NLDOT, 22, 23, 20, 21)
-	SUBS	$1, R17, R17
-	BNE	dot_pair
-
-dot_odd:
-	TBZ	$0, R6, dot_store
-	NLBLOCK8(NLDOT, 20, 21, 22, 23)
-
-dot_store:
-	QGROUPEND
-	B	dot_group
-
-dot_tail:
-	CBZ	R1, dot_done
-
-dot_row:
-	QROW1START
-
-dot_row_block:
-	QACT
-	NLROW(R7, V18.H[0], V10.B16)
-	VEOR	V0.B16, V0.B16, V0.B16
-	NLDOT(0, 10, 11, 26)
-	QROW1FINISH
-	SUBS	$1, R17, R17
-	BNE	dot_row_block
-	QROW1END
-	BNE	dot_row
-
-dot_done:
-	RET
+	QLOOPS(QNIBBLOCK8, QNIBROW1, NLDOT, QNONE, QNONE)
 
 // func matVecIQ4_NLV80(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int)
 // ARMv8.0; rows ≥ 0, nb ≥ 1, rowBytes = nb·18.
 TEXT ·matVecIQ4_NLV80(SB), NOSPLIT, $0-56
 	QARGS
 	NLCONSTS
-
-v80_group:
-	CMP	$8, R1
-	BLT	v80_tail
-	QGROUPSTART
-	CBZ	R17, v80_odd
-
-v80_pair:
-	NLBLOCK8(NLMUL, 20, 21, 22, 23)
-	NLBLOCK8(NLMUL, 22, 23, 20, 21)
-	SUBS	$1, R17, R17
-	BNE	v80_pair
-
-v80_odd:
-	TBZ	$0, R6, v80_store
-	NLBLOCK8(NLMUL, 20, 21, 22, 23)
-
-v80_store:
-	QGROUPEND
-	B	v80_group
-
-v80_tail:
-	CBZ	R1, v80_done
-
-v80_row:
-	QROW1START
-
-v80_row_block:
-	QACT
-	NLROW(R7, V18.H[0], V10.B16)
-	VEOR	V0.B16, V0.B16, V0.B16
-	NLMUL(0, 10, 11, 26)
-	QROW1FINISH
-	SUBS	$1, R17, R17
-	BNE	v80_row_block
-	QROW1END
-	BNE	v80_row
-
-v80_done:
-	RET
+	QLOOPS(QNIBBLOCK8, QNIBROW1, NLMUL, QNONE, QNONE)

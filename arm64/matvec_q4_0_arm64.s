@@ -26,18 +26,13 @@
 //
 //	V30 = 0x88 in every byte, V31 = 0xF0 in every byte
 
-#define Q4ROW(p, s, w) \
-	VLD1.P	2(p), s; \
-	VLD1.P	16(p), [w]
-
 // Q4DOT adds one row's block products to its running sum a; w holds the
-// packed block and is clobbered, l is scratch.
-#define Q4DOT(a, w, l) \
+// packed block and is clobbered, l is scratch (t unused).
+#define Q4DOT(a, w, l, t) \
 	EOR_16B(w, w, 30); \
 	SHL_16B(l, w, 4); \
 	AND_16B(w, w, 31); \
-	SDOT_4S(a, l, 8); \
-	SDOT_4S(a, w, 9)
+	QSUMS_DOT(a, l, w)
 
 // Q4MUL is Q4DOT for ARMv8.0; t is an int16 scratch register.
 #define Q4MUL(a, w, l, t) \
@@ -45,68 +40,10 @@
 	SHL_16B(l, w, 4); \
 	SSHR_16B(l, l, 4); \
 	SSHR_16B(w, w, 4); \
-	SMULL_8H(t, l, 8); \
-	SMLAL2_8H(t, l, 8); \
-	SMLAL_8H(t, w, 9); \
-	SMLAL2_8H(t, w, 9); \
-	SADALP_4S(a, t)
+	QSUMS_V80(a, l, w, t)
 
-#define Q4BLOCK8_DOT(po0, po1, pn0, pn1) \
-	QACT; \
-	Q4ROW(R7, V18.H[0], V10.B16); \
-	Q4ROW(R8, V18.H[1], V12.B16); \
-	Q4ROW(R9, V18.H[2], V14.B16); \
-	Q4ROW(R10, V18.H[3], V16.B16); \
-	Q4DOT(0, 10, 11); \
-	Q4DOT(1, 12, 13); \
-	Q4DOT(2, 14, 15); \
-	Q4DOT(3, 16, 17); \
-	Q4ROW(R11, V19.H[0], V10.B16); \
-	Q4ROW(R12, V19.H[1], V12.B16); \
-	Q4ROW(R13, V19.H[2], V14.B16); \
-	Q4ROW(R14, V19.H[3], V16.B16); \
-	Q4DOT(4, 10, 11); \
-	Q4DOT(5, 12, 13); \
-	Q4DOT(6, 14, 15); \
-	Q4DOT(7, 16, 17); \
-	QFINISH(po0, po1, pn0, pn1)
-
-#define Q4BLOCK8_V80(po0, po1, pn0, pn1) \
-	QACT; \
-	Q4ROW(R7, V18.H[0], V10.B16); \
-	Q4ROW(R8, V18.H[1], V12.B16); \
-	Q4ROW(R9, V18.H[2], V14.B16); \
-	Q4ROW(R10, V18.H[3], V16.B16); \
-	Q4MUL(0, 10, 11, 26); \
-	Q4MUL(1, 12, 13, 27); \
-	Q4MUL(2, 14, 15, 28); \
-	Q4MUL(3, 16, 17, 29); \
-	Q4ROW(R11, V19.H[0], V10.B16); \
-	Q4ROW(R12, V19.H[1], V12.B16); \
-	Q4ROW(R13, V19.H[2], V14.B16); \
-	Q4ROW(R14, V19.H[3], V16.B16); \
-	Q4MUL(4, 10, 11, 26); \
-	Q4MUL(5, 12, 13, 27); \
-	Q4MUL(6, 14, 15, 28); \
-	Q4MUL(7, 16, 17, 29); \
-	QFINISH(po0, po1, pn0, pn1)
-
-// Q4DOTC / Q4MULC: unsigned nibbles (V31 = 0x0F), products ≤ 15·128, so
-// four of them fit an int16 lane in the v8.0 path.
-#define Q4DOTC(a, w, l) \
-	AND_16B(l, w, 31); \
-	USHR_16B(w, w, 4); \
-	SDOT_4S(a, l, 8); \
-	SDOT_4S(a, w, 9)
-
-#define Q4MULC(a, w, l, t) \
-	AND_16B(l, w, 31); \
-	USHR_16B(w, w, 4); \
-	SMULL_8H(t, l, 8); \
-	SMLAL2_8H(t, l, 8); \
-	SMLAL_8H(t, w, 9); \
-	SMLAL2_8H(t, w, 9); \
-	SADALP_4S(a, t)
+// The corrected kernels multiply the nibbles unsigned: QNIBDOTU,
+// QNIBMULU (V31 = 0x0F).
 
 // QACTC is QACT plus the block's correction 8·Σx in every lane of V30.
 #define QACTC \
@@ -143,28 +80,16 @@
 	FMUL_4S_ELEM(28, 28, 18, 3); \
 	FMLA_4S(24, 0, 28)
 
-#define Q4BLOCK8C(MUL, po0, po1, pn0, pn1) \
-	QACTC; \
-	Q4ROW(R7, V18.H[0], V10.B16); \
-	Q4ROW(R8, V18.H[1], V12.B16); \
-	Q4ROW(R9, V18.H[2], V14.B16); \
-	Q4ROW(R10, V18.H[3], V16.B16); \
-	MUL(0, 10, 11, 26); \
-	MUL(1, 12, 13, 27); \
-	MUL(2, 14, 15, 28); \
-	MUL(3, 16, 17, 29); \
-	Q4ROW(R11, V19.H[0], V10.B16); \
-	Q4ROW(R12, V19.H[1], V12.B16); \
-	Q4ROW(R13, V19.H[2], V14.B16); \
-	Q4ROW(R14, V19.H[3], V16.B16); \
-	MUL(4, 10, 11, 26); \
-	MUL(5, 12, 13, 27); \
-	MUL(6, 14, 15, 28); \
-	MUL(7, 16, 17, 29); \
-	QFINISHC(po0, po1, pn0, pn1)
+// Q4BLOCK8C and Q4ROW1C are QNIBBLOCK8 and QNIBROW1 with the corrected
+// activations and reductions.
+#define Q4BLOCK8C(MUL, po0, po1, pn0, pn1) QNIBBLOCK8X(QACTC, QFINISHC, MUL, po0, po1, pn0, pn1)
+#define Q4ROW1C(MUL) QNIBROW1X(QACTC, QROW1FINISHC, MUL)
 
-// Q4DOTC4 adapts Q4DOTC to Q4BLOCK8C's four-argument calls.
-#define Q4DOTC4(a, w, l, t) Q4DOTC(a, w, l)
+// Q4RESETC rewinds the corrections' cursor.
+#define Q4RESETC MOVD	R20, R19
+
+// Q4SCALE undoes the 16-fold values of the SDOT path (× 1/16).
+#define Q4SCALE QSCALE(0x3d800000)
 
 #define Q4CONSTS \
 	VMOVI	$0x88, V30.B16; \
@@ -175,94 +100,14 @@
 TEXT ·matVecQ4_0Dot(SB), NOSPLIT, $0-56
 	QARGS
 	Q4CONSTS
-
-dot_group:
-	CMP	$8, R1
-	BLT	dot_tail
-	QGROUPSTART
-	CBZ	R17, dot_odd
-
-dot_pair:
-	Q4BLOCK8_DOT(20, 21, 22, 23)
-	Q4BLOCK8_DOT(22, 23, 20, 21)
-	SUBS	$1, R17, R17
-	BNE	dot_pair
-
-dot_odd:
-	TBZ	$0, R6, dot_store
-	Q4BLOCK8_DOT(20, 21, 22, 23)
-
-dot_store:
-	QSCALE(0x3d800000) // 1/16
-	QGROUPEND
-	B	dot_group
-
-dot_tail:
-	CBZ	R1, dot_done
-
-dot_row:
-	QROW1START
-
-dot_row_block:
-	QACT
-	Q4ROW(R7, V18.H[0], V10.B16)
-	VEOR	V0.B16, V0.B16, V0.B16
-	Q4DOT(0, 10, 11)
-	QROW1FINISH
-	SUBS	$1, R17, R17
-	BNE	dot_row_block
-	QSCALE(0x3d800000)
-	QROW1END
-	BNE	dot_row
-
-dot_done:
-	RET
+	QLOOPS(QNIBBLOCK8, QNIBROW1, Q4DOT, QNONE, Q4SCALE)
 
 // func matVecQ4_0V80(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int)
 // ARMv8.0.
 TEXT ·matVecQ4_0V80(SB), NOSPLIT, $0-56
 	QARGS
 	Q4CONSTS
-
-v80_group:
-	CMP	$8, R1
-	BLT	v80_tail
-	QGROUPSTART
-	CBZ	R17, v80_odd
-
-v80_pair:
-	Q4BLOCK8_V80(20, 21, 22, 23)
-	Q4BLOCK8_V80(22, 23, 20, 21)
-	SUBS	$1, R17, R17
-	BNE	v80_pair
-
-v80_odd:
-	TBZ	$0, R6, v80_store
-	Q4BLOCK8_V80(20, 21, 22, 23)
-
-v80_store:
-	QGROUPEND
-	B	v80_group
-
-v80_tail:
-	CBZ	R1, v80_done
-
-v80_row:
-	QROW1START
-
-v80_row_block:
-	QACT
-	Q4ROW(R7, V18.H[0], V10.B16)
-	VEOR	V0.B16, V0.B16, V0.B16
-	Q4MUL(0, 10, 11, 26)
-	QROW1FINISH
-	SUBS	$1, R17, R17
-	BNE	v80_row_block
-	QROW1END
-	BNE	v80_row
-
-v80_done:
-	RET
+	QLOOPS(QNIBBLOCK8, QNIBROW1, Q4MUL, QNONE, QNONE)
 
 // func matVecQ4_0DotC(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int, corr *int32)
 // Needs ARMv8.2 dotprod; corr[b] = 8·Σ_j xq[32b+j] (q8BlockSums8).
@@ -270,48 +115,7 @@ TEXT ·matVecQ4_0DotC(SB), NOSPLIT, $0-64
 	QARGS
 	MOVD	corr+56(FP), R20
 	VMOVI	$0x0f, V31.B16
-
-dotc_group:
-	CMP	$8, R1
-	BLT	dotc_tail
-	QGROUPSTART
-	MOVD	R20, R19
-	CBZ	R17, dotc_odd
-
-dotc_pair:
-	Q4BLOCK8C(Q4DOTC4, 20, 21, 22, 23)
-	Q4BLOCK8C(Q4DOTC4, 22, 23, 20, 21)
-	SUBS	$1, R17, R17
-	BNE	dotc_pair
-
-dotc_odd:
-	TBZ	$0, R6, dotc_store
-	Q4BLOCK8C(Q4DOTC4, 20, 21, 22, 23)
-
-dotc_store:
-	QGROUPEND
-	B	dotc_group
-
-dotc_tail:
-	CBZ	R1, dotc_done
-
-dotc_row:
-	QROW1START
-	MOVD	R20, R19
-
-dotc_row_block:
-	QACTC
-	Q4ROW(R7, V18.H[0], V10.B16)
-	VEOR	V0.B16, V0.B16, V0.B16
-	Q4DOTC(0, 10, 11)
-	QROW1FINISHC
-	SUBS	$1, R17, R17
-	BNE	dotc_row_block
-	QROW1END
-	BNE	dotc_row
-
-dotc_done:
-	RET
+	QLOOPS(Q4BLOCK8C, Q4ROW1C, QNIBDOTU, Q4RESETC, QNONE)
 
 // func matVecQ4_0V80C(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int, corr *int32)
 // ARMv8.0; corr as for matVecQ4_0DotC.
@@ -319,48 +123,7 @@ TEXT ·matVecQ4_0V80C(SB), NOSPLIT, $0-64
 	QARGS
 	MOVD	corr+56(FP), R20
 	VMOVI	$0x0f, V31.B16
-
-v80c_group:
-	CMP	$8, R1
-	BLT	v80c_tail
-	QGROUPSTART
-	MOVD	R20, R19
-	CBZ	R17, v80c_odd
-
-v80c_pair:
-	Q4BLOCK8C(Q4MULC, 20, 21, 22, 23)
-	Q4BLOCK8C(Q4MULC, 22, 23, 20, 21)
-	SUBS	$1, R17, R17
-	BNE	v80c_pair
-
-v80c_odd:
-	TBZ	$0, R6, v80c_store
-	Q4BLOCK8C(Q4MULC, 20, 21, 22, 23)
-
-v80c_store:
-	QGROUPEND
-	B	v80c_group
-
-v80c_tail:
-	CBZ	R1, v80c_done
-
-v80c_row:
-	QROW1START
-	MOVD	R20, R19
-
-v80c_row_block:
-	QACTC
-	Q4ROW(R7, V18.H[0], V10.B16)
-	VEOR	V0.B16, V0.B16, V0.B16
-	Q4MULC(0, 10, 11, 26)
-	QROW1FINISHC
-	SUBS	$1, R17, R17
-	BNE	v80c_row_block
-	QROW1END
-	BNE	v80c_row
-
-v80c_done:
-	RET
+	QLOOPS(Q4BLOCK8C, Q4ROW1C, QNIBMULU, Q4RESETC, QNONE)
 
 // func q8BlockSums8(xq *int8, nb int, corr *int32)
 // corr[b] = 8·Σ_{j<32} xq[32b+j] for b < nb (nb ≥ 1).

@@ -58,17 +58,12 @@ GLOBL q5Consts<>(SB), RODATA|NOPTR, $48
 // Q5DOT adds one row's block products to its running sum a; t is unused.
 #define Q5DOT(a, w, l, h, t) \
 	Q5UNPACK(w, l, h); \
-	SDOT_4S(a, l, 8); \
-	SDOT_4S(a, h, 9)
+	QSUMS_DOT(a, l, h)
 
 // Q5MUL is Q5DOT for ARMv8.0; t is an int16 scratch register.
 #define Q5MUL(a, w, l, h, t) \
 	Q5UNPACK(w, l, h); \
-	SMULL_8H(t, l, 8); \
-	SMLAL2_8H(t, l, 8); \
-	SMLAL_8H(t, h, 9); \
-	SMLAL2_8H(t, h, 9); \
-	SADALP_4S(a, t)
+	QSUMS_V80(a, l, h, t)
 
 #define Q5BLOCK8(MUL, po0, po1, pn0, pn1) \
 	QACT; \
@@ -91,96 +86,25 @@ GLOBL q5Consts<>(SB), RODATA|NOPTR, $48
 	MUL(7, 13, 14, 15, 17); \
 	QFINISH(po0, po1, pn0, pn1)
 
+// Q5ROW1 is Q5BLOCK8 for the one row at R7 (lane 0 of V24).
+#define Q5ROW1(MUL) \
+	QACT; \
+	Q5LOADC; \
+	Q5ROW(R7, V18.H[0], V12.S[0], V10.B16); \
+	VEOR	V0.B16, V0.B16, V0.B16; \
+	MUL(0, 10, 11, 12, 16); \
+	QROW1FINISH
+
 // func matVecQ5_0Dot(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int)
 // Needs ARMv8.2 dotprod; rows ≥ 0, nb ≥ 1, rowBytes = nb·22.
 TEXT ·matVecQ5_0Dot(SB), NOSPLIT, $0-56
 	QARGS
 	Q5CONSTS
-
-dot_group:
-	CMP	$8, R1
-	BLT	dot_tail
-	QGROUPSTART
-	CBZ	R17, dot_odd
-
-dot_pair:
-	Q5BLOCK8(Q5DOT, 20, 21, 22, 23)
-	Q5BLOCK8(Q5DOT, 22, 23, 20, 21)
-	SUBS	$1, R17, R17
-	BNE	dot_pair
-
-dot_odd:
-	TBZ	$0, R6, dot_store
-	Q5BLOCK8(Q5DOT, 20, 21, 22, 23)
-
-dot_store:
-	QGROUPEND
-	B	dot_group
-
-dot_tail:
-	CBZ	R1, dot_done
-
-dot_row:
-	QROW1START
-
-dot_row_block:
-	QACT
-	Q5LOADC
-	Q5ROW(R7, V18.H[0], V12.S[0], V10.B16)
-	VEOR	V0.B16, V0.B16, V0.B16
-	Q5DOT(0, 10, 11, 12, 16)
-	QROW1FINISH
-	SUBS	$1, R17, R17
-	BNE	dot_row_block
-	QROW1END
-	BNE	dot_row
-
-dot_done:
-	RET
+	QLOOPS(Q5BLOCK8, Q5ROW1, Q5DOT, QNONE, QNONE)
 
 // func matVecQ5_0V80(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int)
 // ARMv8.0; rows ≥ 0, nb ≥ 1, rowBytes = nb·22.
 TEXT ·matVecQ5_0V80(SB), NOSPLIT, $0-56
 	QARGS
 	Q5CONSTS
-
-v80_group:
-	CMP	$8, R1
-	BLT	v80_tail
-	QGROUPSTART
-	CBZ	R17, v80_odd
-
-v80_pair:
-	Q5BLOCK8(Q5MUL, 20, 21, 22, 23)
-	Q5BLOCK8(Q5MUL, 22, 23, 20, 21)
-	SUBS	$1, R17, R17
-	BNE	v80_pair
-
-v80_odd:
-	TBZ	$0, R6, v80_store
-	Q5BLOCK8(Q5MUL, 20, 21, 22, 23)
-
-v80_store:
-	QGROUPEND
-	B	v80_group
-
-v80_tail:
-	CBZ	R1, v80_done
-
-v80_row:
-	QROW1START
-
-v80_row_block:
-	QACT
-	Q5LOADC
-	Q5ROW(R7, V18.H[0], V12.S[0], V10.B16)
-	VEOR	V0.B16, V0.B16, V0.B16
-	Q5MUL(0, 10, 11, 12, 16)
-	QROW1FINISH
-	SUBS	$1, R17, R17
-	BNE	v80_row_block
-	QROW1END
-	BNE	v80_row
-
-v80_done:
-	RET
+	QLOOPS(Q5BLOCK8, Q5ROW1, Q5MUL, QNONE, QNONE)

@@ -51,33 +51,16 @@ GLOBL q51Consts<>(SB), RODATA|NOPTR, $48
 
 #define Q51DOT(a, w, l, h, t) \
 	Q51UNPACK(w, l, h); \
-	SDOT_4S(a, l, 8); \
-	SDOT_4S(a, h, 9)
+	QSUMS_DOT(a, l, h)
 
 #define Q51MUL(a, w, l, h, t) \
 	Q51UNPACK(w, l, h); \
-	SMULL_8H(t, l, 8); \
-	SMLAL2_8H(t, l, 8); \
-	SMLAL_8H(t, h, 9); \
-	SMLAL2_8H(t, h, 9); \
-	SADALP_4S(a, t)
+	QSUMS_V80(a, l, h, t)
 
 #define Q51ACT \
 	QACT; \
 	VLD1.P	4(R21), V19.S[3]; \
 	Q51LOADC
-
-#define Q51FINISH(po0, po1, pn0, pn1) \
-	QFINISH(po0, po1, pn0, pn1); \
-	FCVTL_4S(28, 30); \
-	FCVTL2_4S(29, 30); \
-	FMLA_4S_ELEM(24, 28, 19, 3); \
-	FMLA_4S_ELEM(25, 29, 19, 3)
-
-#define Q51ROW1FINISH \
-	QROW1FINISH; \
-	FCVTL_4S(28, 30); \
-	FMLA_4S_ELEM(24, 28, 19, 3)
 
 #define Q51BLOCK8(MUL, po0, po1, pn0, pn1) \
 	Q51ACT; \
@@ -97,7 +80,18 @@ GLOBL q51Consts<>(SB), RODATA|NOPTR, $48
 	MUL(6, 10, 11, 12, 16); \
 	Q51ROW(R14, V19.H[3], V30.H[7], V15.S[0], V13.B16); \
 	MUL(7, 13, 14, 15, 17); \
-	Q51FINISH(po0, po1, pn0, pn1)
+	QFINISHM(po0, po1, pn0, pn1)
+
+// Q51ROW1 is Q51BLOCK8 for the one row at R7 (lane 0 of V24).
+#define Q51ROW1(MUL) \
+	Q51ACT; \
+	Q51ROW(R7, V18.H[0], V30.H[0], V12.S[0], V10.B16); \
+	VEOR	V0.B16, V0.B16, V0.B16; \
+	MUL(0, 10, 11, 12, 16); \
+	QROW1FINISHM
+
+// Q51RESET rewinds the block sums' cursor.
+#define Q51RESET MOVD	R20, R21
 
 // func matVecQ5_1Dot(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int, xs *float32)
 // Needs ARMv8.2 dotprod; rows ≥ 0, nb ≥ 1, rowBytes = nb·24.
@@ -106,48 +100,7 @@ TEXT ·matVecQ5_1Dot(SB), NOSPLIT, $0-64
 	MOVD	xs+56(FP), R20
 	MOVD	$q51Consts<>(SB), R19
 	VMOVI	$0x0f, V31.B16
-
-dot_group:
-	CMP	$8, R1
-	BLT	dot_tail
-	QGROUPSTART
-	MOVD	R20, R21
-	CBZ	R17, dot_odd
-
-dot_pair:
-	Q51BLOCK8(Q51DOT, 20, 21, 22, 23)
-	Q51BLOCK8(Q51DOT, 22, 23, 20, 21)
-	SUBS	$1, R17, R17
-	BNE	dot_pair
-
-dot_odd:
-	TBZ	$0, R6, dot_store
-	Q51BLOCK8(Q51DOT, 20, 21, 22, 23)
-
-dot_store:
-	QGROUPEND
-	B	dot_group
-
-dot_tail:
-	CBZ	R1, dot_done
-
-dot_row:
-	QROW1START
-	MOVD	R20, R21
-
-dot_row_block:
-	Q51ACT
-	Q51ROW(R7, V18.H[0], V30.H[0], V12.S[0], V10.B16)
-	VEOR	V0.B16, V0.B16, V0.B16
-	Q51DOT(0, 10, 11, 12, 16)
-	Q51ROW1FINISH
-	SUBS	$1, R17, R17
-	BNE	dot_row_block
-	QROW1END
-	BNE	dot_row
-
-dot_done:
-	RET
+	QLOOPS(Q51BLOCK8, Q51ROW1, Q51DOT, Q51RESET, QNONE)
 
 // func matVecQ5_1V80(out *float32, rows int, w *byte, rowBytes int, xq *int8, xd *float32, nb int, xs *float32)
 // ARMv8.0; rows ≥ 0, nb ≥ 1, rowBytes = nb·24.
@@ -156,45 +109,4 @@ TEXT ·matVecQ5_1V80(SB), NOSPLIT, $0-64
 	MOVD	xs+56(FP), R20
 	MOVD	$q51Consts<>(SB), R19
 	VMOVI	$0x0f, V31.B16
-
-v80_group:
-	CMP	$8, R1
-	BLT	v80_tail
-	QGROUPSTART
-	MOVD	R20, R21
-	CBZ	R17, v80_odd
-
-v80_pair:
-	Q51BLOCK8(Q51MUL, 20, 21, 22, 23)
-	Q51BLOCK8(Q51MUL, 22, 23, 20, 21)
-	SUBS	$1, R17, R17
-	BNE	v80_pair
-
-v80_odd:
-	TBZ	$0, R6, v80_store
-	Q51BLOCK8(Q51MUL, 20, 21, 22, 23)
-
-v80_store:
-	QGROUPEND
-	B	v80_group
-
-v80_tail:
-	CBZ	R1, v80_done
-
-v80_row:
-	QROW1START
-	MOVD	R20, R21
-
-v80_row_block:
-	Q51ACT
-	Q51ROW(R7, V18.H[0], V30.H[0], V12.S[0], V10.B16)
-	VEOR	V0.B16, V0.B16, V0.B16
-	Q51MUL(0, 10, 11, 12, 16)
-	Q51ROW1FINISH
-	SUBS	$1, R17, R17
-	BNE	v80_row_block
-	QROW1END
-	BNE	v80_row
-
-v80_done:
-	RET
+	QLOOPS(Q51BLOCK8, Q51ROW1, Q51MUL, Q51RESET, QNONE)

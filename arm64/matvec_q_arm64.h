@@ -104,3 +104,144 @@
 	MOVD	xd+40(FP), R5; \
 	MOVD	nb+48(FP), R6
 
+
+// QSUMS_DOT adds the products of one row's codes l (values 0–15) and h
+// (16–31) with the block's activations V8, V9 to its int32 sums a.
+// QSUMS_V80 does so on ARMv8.0 through the int16 scratch register t: four
+// products per int16 lane, which fit for every type here (a code times an
+// activation is at most 31·128 in magnitude; IQ4_NL's grid values are
+// larger and take NLMUL's two lanes).
+#define QSUMS_DOT(a, l, h) \
+	SDOT_4S(a, l, 8); \
+	SDOT_4S(a, h, 9)
+
+#define QSUMS_V80(a, l, h, t) \
+	SMULL_8H(t, l, 8); \
+	SMLAL2_8H(t, l, 8); \
+	SMLAL_8H(t, h, 9); \
+	SMLAL2_8H(t, h, 9); \
+	SADALP_4S(a, t)
+
+// QFINISHM and QROW1FINISHM are QFINISH and QROW1FINISH plus m·xs, for the
+// types with an offset (Q4_1, Q5_1): V30 holds the rows' m (H[0..7]) and
+// V19.S[3] the block's xs.
+#define QFINISHM(po0, po1, pn0, pn1) \
+	QFINISH(po0, po1, pn0, pn1); \
+	FCVTL_4S(28, 30); \
+	FCVTL2_4S(29, 30); \
+	FMLA_4S_ELEM(24, 28, 19, 3); \
+	FMLA_4S_ELEM(25, 29, 19, 3)
+
+#define QROW1FINISHM \
+	QROW1FINISH; \
+	FCVTL_4S(28, 30); \
+	FMLA_4S_ELEM(24, 28, 19, 3)
+
+// QNONE is an empty step, for the QLOOPS hooks a type does not need.
+#define QNONE
+
+// QLOOPS is the body of an 8-rows-at-a-time kernel after QARGS and the
+// type's constants: the groups of 8 rows, two blocks per iteration so
+// that the previous reductions alternate between V20, V21 and V22, V23
+// (see QFINISH), then the last rows%8 rows one at a time. BLOCK8(MUL,
+// po0, po1, pn0, pn1) is one block of the group's 8 rows and ROW1(MUL)
+// one block of the row at R7; MUL multiplies one row's block into its
+// sum. RESET rewinds a type's own cursor (block sums, corrections) at the
+// start of each group and each row; SCALE is applied to the float sums
+// before they are stored. Labels are local to a TEXT symbol, so every
+// kernel that expands this has its own.
+#define QLOOPS(BLOCK8, ROW1, MUL, RESET, SCALE) \
+group: \
+	CMP	$8, R1; \
+	BLT	tail; \
+	QGROUPSTART; \
+	RESET; \
+	CBZ	R17, odd; \
+pair: \
+	BLOCK8(MUL, 20, 21, 22, 23); \
+	BLOCK8(MUL, 22, 23, 20, 21); \
+	SUBS	$1, R17, R17; \
+	BNE	pair; \
+odd: \
+	TBZ	$0, R6, store; \
+	BLOCK8(MUL, 20, 21, 22, 23); \
+store: \
+	SCALE; \
+	QGROUPEND; \
+	B	group; \
+tail: \
+	CBZ	R1, done; \
+row: \
+	QROW1START; \
+	RESET; \
+row_block: \
+	ROW1(MUL); \
+	SUBS	$1, R17, R17; \
+	BNE	row_block; \
+	SCALE; \
+	QROW1END; \
+	BNE	row; \
+done: \
+	RET
+
+// The types whose blocks end in Q4_0's 16 bytes of nibbles (element j in
+// the low nibble of byte j, j+16 in the high one): Q4_0 and IQ4_NL, whose
+// 18-byte blocks hold just an fp16 scale before them (QNIBLOAD,
+// QNIBBLOCK8, QNIBROW1), and Q4_1 (QNIBDOTU, QNIBMULU).
+
+// QNIBLOAD loads one row's block from p: its scale into s, its 16 bytes
+// into w.
+#define QNIBLOAD(p, s, w) \
+	VLD1.P	2(p), s; \
+	VLD1.P	16(p), [w]
+
+// QNIBDOTU adds one row's block products to its running sum a with the
+// nibbles taken unsigned, 0..15 (V31 = 0x0F in every byte): w holds the
+// packed block and is clobbered, l is scratch, t unused. QNIBMULU is
+// QNIBDOTU for ARMv8.0, t an int16 scratch register: the products are at
+// most 15·128, so four of them fit an int16 lane.
+#define QNIBDOTU(a, w, l, t) \
+	AND_16B(l, w, 31); \
+	USHR_16B(w, w, 4); \
+	QSUMS_DOT(a, l, w)
+
+#define QNIBMULU(a, w, l, t) \
+	AND_16B(l, w, 31); \
+	USHR_16B(w, w, 4); \
+	QSUMS_V80(a, l, w, t)
+
+// QNIBBLOCK8X is one block of the 8 rows: ACT loads the activations, MUL
+// (a, w, l, t) multiplies a row's block in w into its sum a (l, t
+// scratch), FINISH reduces as QFINISH does.
+#define QNIBBLOCK8X(ACT, FINISH, MUL, po0, po1, pn0, pn1) \
+	ACT; \
+	QNIBLOAD(R7, V18.H[0], V10.B16); \
+	QNIBLOAD(R8, V18.H[1], V12.B16); \
+	QNIBLOAD(R9, V18.H[2], V14.B16); \
+	QNIBLOAD(R10, V18.H[3], V16.B16); \
+	MUL(0, 10, 11, 26); \
+	MUL(1, 12, 13, 27); \
+	MUL(2, 14, 15, 28); \
+	MUL(3, 16, 17, 29); \
+	QNIBLOAD(R11, V19.H[0], V10.B16); \
+	QNIBLOAD(R12, V19.H[1], V12.B16); \
+	QNIBLOAD(R13, V19.H[2], V14.B16); \
+	QNIBLOAD(R14, V19.H[3], V16.B16); \
+	MUL(4, 10, 11, 26); \
+	MUL(5, 12, 13, 27); \
+	MUL(6, 14, 15, 28); \
+	MUL(7, 16, 17, 29); \
+	FINISH(po0, po1, pn0, pn1)
+
+// QNIBROW1X is QNIBBLOCK8X for the one row at R7 (lane 0 of V24).
+#define QNIBROW1X(ACT, ROW1FINISH, MUL) \
+	ACT; \
+	QNIBLOAD(R7, V18.H[0], V10.B16); \
+	VEOR	V0.B16, V0.B16, V0.B16; \
+	MUL(0, 10, 11, 26); \
+	ROW1FINISH
+
+// QNIBBLOCK8 and QNIBROW1 are the forms for QLOOPS with the plain
+// activations and reductions.
+#define QNIBBLOCK8(MUL, po0, po1, pn0, pn1) QNIBBLOCK8X(QACT, QFINISH, MUL, po0, po1, pn0, pn1)
+#define QNIBROW1(MUL) QNIBROW1X(QACT, QROW1FINISH, MUL)
