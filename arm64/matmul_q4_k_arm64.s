@@ -47,30 +47,11 @@
 // xs and out; token B's right after them (one vector on) and at
 // out + ldOut.
 TEXT ·matMulQ4_KDot2(SB), NOSPLIT, $0-64
-	MOVD	out+0(FP), R0
-	MOVD	ldOut+8(FP), R20
-	MOVD	rows+16(FP), R1
-	MOVD	w+24(FP), R2
-	MOVD	nb+32(FP), R3
-	MOVD	xq+40(FP), R4
-	MOVD	xd+48(FP), R5
-	MOVD	xs+56(FP), R6
-	ADD	R20<<2, R0, R20
-	LSL	$8, R3, R21
-	LSL	$2, R3, R22
-	LSL	$5, R3, R23
+	K2ARGS
 	VMOVI	$0x0f, V30.B16
 
 row:
-	MOVD	R4, R7
-	MOVD	R5, R8
-	MOVD	R6, R9
-	ADD	R21, R4, R16
-	ADD	R22, R5, R17
-	ADD	R23, R6, R19
-	MOVD	R3, R10
-	VEOR	V31.B16, V31.B16, V31.B16
-	VEOR	V26.B16, V26.B16, V26.B16
+	K2ROWSTART(V31, V26)
 
 block:
 	KSCALEMIN6
@@ -78,19 +59,5 @@ block:
 	Q4K2PAIR(17, 21)
 	Q4K2PAIR(18, 22)
 	Q4K2PAIR(19, 23)
-	UXTL_8H(12, 29)
-	UXTL2_8H(13, 29)
-	UXTL_4S(14, 12)
-	UXTL2_4S(15, 12)
-	UXTL_4S(0, 13)
-	UXTL2_4S(1, 13)
-	FCVTL_4S(27, 28)
-	Q4K2TOKEN(16, 17, 18, 19, R9, R8, F31)
-	Q4K2TOKEN(20, 21, 22, 23, R19, R17, F26)
-	SUBS	$1, R10, R10
-	BNE	block
-	VST1.P	V31.S[0], 4(R0)
-	VST1.P	V26.S[0], 4(R20)
-	SUBS	$1, R1, R1
-	BNE	row
-	RET
+	Q4K2FINISH
+	K2NEXT(V31, V26)

@@ -21,23 +21,10 @@
 //	scales and mins, V30 0x0F
 
 // Q52HI_* insert bit j of qh into bit 4 of the codes c0 (values 0–15) and
-// c1 (16–31): shifted left by k = 4−j, not at all (j = 4), or right by
-// k = j−4.
-#define Q52HI_L(c0, c1, k) \
-	SHL_16B(7, 4, k); \
-	BIT_16B(c0, 7, 6); \
-	SHL_16B(7, 5, k); \
-	BIT_16B(c1, 7, 6)
-
-#define Q52HI_0(c0, c1, k) \
-	BIT_16B(c0, 4, 6); \
-	BIT_16B(c1, 5, 6)
-
-#define Q52HI_R(c0, c1, k) \
-	USHR_16B(7, 4, k); \
-	BIT_16B(c0, 7, 6); \
-	USHR_16B(7, 5, k); \
-	BIT_16B(c1, 7, 6)
+// c1 (16–31): KHI_* with qh in V4, V5, 0x10 in V6, V7 scratch.
+#define Q52HI_L(c0, c1, k) KHI_L(7, 4, 5, 6, c0, c1, k)
+#define Q52HI_0(c0, c1, k) KHI_0(7, 4, 5, 6, c0, c1, k)
+#define Q52HI_R(c0, c1, k) KHI_R(7, 4, 5, 6, c0, c1, k)
 
 // Q52PAIR sums one sub-block pair for both tokens into pa and pb.
 #define Q52PAIR(HA, ka, HB, kb, pa, pb) \
@@ -70,31 +57,12 @@
 // xs and out; token B's right after them (one vector on) and at
 // out + ldOut.
 TEXT ·matMulQ5_KDot2(SB), NOSPLIT, $0-64
-	MOVD	out+0(FP), R0
-	MOVD	ldOut+8(FP), R20
-	MOVD	rows+16(FP), R1
-	MOVD	w+24(FP), R2
-	MOVD	nb+32(FP), R3
-	MOVD	xq+40(FP), R4
-	MOVD	xd+48(FP), R5
-	MOVD	xs+56(FP), R6
-	ADD	R20<<2, R0, R20
-	LSL	$8, R3, R21
-	LSL	$2, R3, R22
-	LSL	$5, R3, R23
+	K2ARGS
 	VMOVI	$0x0f, V30.B16
 	VMOVI	$0x10, V6.B16
 
 row:
-	MOVD	R4, R7
-	MOVD	R5, R8
-	MOVD	R6, R9
-	ADD	R21, R4, R16
-	ADD	R22, R5, R17
-	ADD	R23, R6, R19
-	MOVD	R3, R10
-	VEOR	V31.B16, V31.B16, V31.B16
-	VEOR	V26.B16, V26.B16, V26.B16
+	K2ROWSTART(V31, V26)
 
 block:
 	KSCALEMIN6
@@ -103,19 +71,5 @@ block:
 	Q52PAIR(Q52HI_L, 2, Q52HI_L, 1, 17, 21)
 	Q52PAIR(Q52HI_0, 0, Q52HI_R, 1, 18, 22)
 	Q52PAIR(Q52HI_R, 2, Q52HI_R, 3, 19, 23)
-	UXTL_8H(12, 29)
-	UXTL2_8H(13, 29)
-	UXTL_4S(14, 12)
-	UXTL2_4S(15, 12)
-	UXTL_4S(0, 13)
-	UXTL2_4S(1, 13)
-	FCVTL_4S(27, 28)
-	Q4K2TOKEN(16, 17, 18, 19, R9, R8, F31)
-	Q4K2TOKEN(20, 21, 22, 23, R19, R17, F26)
-	SUBS	$1, R10, R10
-	BNE	block
-	VST1.P	V31.S[0], 4(R0)
-	VST1.P	V26.S[0], 4(R20)
-	SUBS	$1, R1, R1
-	BNE	row
-	RET
+	Q4K2FINISH
+	K2NEXT(V31, V26)

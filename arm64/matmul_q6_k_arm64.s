@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "matvec_k_arm64.h"
 
 // Q6_K weights × two Q8_K activation vectors (tokens A and B) at once, for
 // prefill: each super-block's six-bit codes are assembled once for both
@@ -90,31 +91,12 @@
 // xs and out; token B's right after them (one vector on) and at
 // out + ldOut.
 TEXT ·matMulQ6_KDot2(SB), NOSPLIT, $0-64
-	MOVD	out+0(FP), R0
-	MOVD	ldOut+8(FP), R20
-	MOVD	rows+16(FP), R1
-	MOVD	w+24(FP), R2
-	MOVD	nb+32(FP), R3
-	MOVD	xq+40(FP), R4
-	MOVD	xd+48(FP), R5
-	MOVD	xs+56(FP), R6
-	ADD	R20<<2, R0, R20
-	LSL	$8, R3, R21
-	LSL	$2, R3, R22
-	LSL	$5, R3, R23
+	K2ARGS
 	VMOVI	$0x0f, V28.B16
 	VMOVI	$0x30, V29.B16
 
 row:
-	MOVD	R4, R7
-	MOVD	R5, R8
-	MOVD	R6, R9
-	ADD	R21, R4, R16
-	ADD	R22, R5, R17
-	ADD	R23, R6, R19
-	MOVD	R3, R10
-	VEOR	V26.B16, V26.B16, V26.B16
-	VEOR	V27.B16, V27.B16, V27.B16
+	K2ROWSTART(V26, V27)
 
 block:
 	ADD	$128, R2, R11
@@ -147,10 +129,4 @@ block:
 	FCVTL_4S(7, 7)
 	Q62TOKEN(30, R9, R8, F26, 14, 16, F16, V17, F17)
 	Q62TOKEN(31, R19, R17, F27, 15, 18, F18, V19, F19)
-	SUBS	$1, R10, R10
-	BNE	block
-	VST1.P	V26.S[0], 4(R0)
-	VST1.P	V27.S[0], 4(R20)
-	SUBS	$1, R1, R1
-	BNE	row
-	RET
+	K2NEXT(V26, V27)

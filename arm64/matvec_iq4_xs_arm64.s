@@ -115,31 +115,11 @@ GLOBL iq4xsConsts<>(SB), RODATA|NOPTR, $64
 TEXT ·matVecIQ4_XSDot(SB), NOSPLIT, $0-56
 	KARGS
 	IQ4CONSTS
-
-dot_row:
-	KROWSTART
-
-dot_block:
-	IQ4BLOCK(IQ4SUB_DOT)
-	SUBS	$1, R10, R10
-	BNE	dot_block
-	KROWEND
-	BNE	dot_row
-	RET
+	KLOOPS(IQ4BLOCK, IQ4SUB_DOT)
 
 // func matVecIQ4_XSV80(out *float32, rows int, w *byte, nb int, xq *int8, xd *float32, xs *int16)
 // ARMv8.0; rows ≥ 1, nb ≥ 1.
 TEXT ·matVecIQ4_XSV80(SB), NOSPLIT, $0-56
 	KARGS
 	IQ4CONSTS
-
-v80_row:
-	KROWSTART
-
-v80_block:
-	IQ4BLOCK(IQ4SUB_V80)
-	SUBS	$1, R10, R10
-	BNE	v80_block
-	KROWEND
-	BNE	v80_row
-	RET
+	KLOOPS(IQ4BLOCK, IQ4SUB_V80)

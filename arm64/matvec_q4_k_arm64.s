@@ -22,10 +22,16 @@
 //	V16–V23 sub-block sums, V28 d and dmin, V29 scales and mins,
 //	V30 0x0F in every byte
 
-#define Q4K_HEAD \
+// Q4KBLOCK is one super-block, PAIR its sub-block pairs' sums.
+#define Q4KBLOCK(PAIR) \
 	KSCALEMIN6; \
 	VLD1.P	64(R2), [V0.B16, V1.B16, V2.B16, V3.B16]; \
-	VLD1.P	64(R2), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P	64(R2), [V4.B16, V5.B16, V6.B16, V7.B16]; \
+	PAIR(0, 1, 16, 17); \
+	PAIR(2, 3, 18, 19); \
+	PAIR(4, 5, 20, 21); \
+	PAIR(6, 7, 22, 23); \
+	KSCALEMIN_TAIL
 
 // Q4K_PAIR_* sum sub-blocks 2p (low nibbles of q0, q1) and 2p+1 (high
 // nibbles) against the next 64 activations into a and b.
@@ -48,57 +54,18 @@
 	AND_16B(13, q1, 30); \
 	USHR_16B(14, q0, 4); \
 	USHR_16B(15, q1, 4); \
-	SMULL_8H(a, 12, 8); \
-	SMLAL2_8H(a, 12, 8); \
-	SMLAL_8H(a, 13, 9); \
-	SMLAL2_8H(a, 13, 9); \
-	SADDLP_4S(a, a); \
-	SMULL_8H(b, 14, 10); \
-	SMLAL2_8H(b, 14, 10); \
-	SMLAL_8H(b, 15, 11); \
-	SMLAL2_8H(b, 15, 11); \
-	SADDLP_4S(b, b)
+	KSUMS_V80(a, b)
 
 // func matVecQ4_KDot(out *float32, rows int, w *byte, nb int, xq *int8, xd *float32, xs *int16)
 // Needs ARMv8.2 dotprod; rows ≥ 1, nb ≥ 1.
 TEXT ·matVecQ4_KDot(SB), NOSPLIT, $0-56
 	KARGS
 	VMOVI	$0x0f, V30.B16
-
-dot_row:
-	KROWSTART
-
-dot_block:
-	Q4K_HEAD
-	Q4K_PAIR_DOT(0, 1, 16, 17)
-	Q4K_PAIR_DOT(2, 3, 18, 19)
-	Q4K_PAIR_DOT(4, 5, 20, 21)
-	Q4K_PAIR_DOT(6, 7, 22, 23)
-	KSCALEMIN_TAIL
-	SUBS	$1, R10, R10
-	BNE	dot_block
-	KROWEND
-	BNE	dot_row
-	RET
+	KLOOPS(Q4KBLOCK, Q4K_PAIR_DOT)
 
 // func matVecQ4_KV80(out *float32, rows int, w *byte, nb int, xq *int8, xd *float32, xs *int16)
 // ARMv8.0; rows ≥ 1, nb ≥ 1.
 TEXT ·matVecQ4_KV80(SB), NOSPLIT, $0-56
 	KARGS
 	VMOVI	$0x0f, V30.B16
-
-v80_row:
-	KROWSTART
-
-v80_block:
-	Q4K_HEAD
-	Q4K_PAIR_V80(0, 1, 16, 17)
-	Q4K_PAIR_V80(2, 3, 18, 19)
-	Q4K_PAIR_V80(4, 5, 20, 21)
-	Q4K_PAIR_V80(6, 7, 22, 23)
-	KSCALEMIN_TAIL
-	SUBS	$1, R10, R10
-	BNE	v80_block
-	KROWEND
-	BNE	v80_row
-	RET
+	KLOOPS(Q4KBLOCK, Q4K_PAIR_V80)

@@ -17,23 +17,10 @@
 //	and mins, V30 0x0F
 
 // Q5HI_* insert bit j of qh into bit 4 of the codes c0 (values 0–15) and
-// c1 (16–31): shifted left by k = 4−j, not at all (j = 4), or right by
-// k = j−4.
-#define Q5HI_L(c0, c1, k) \
-	SHL_16B(26, 24, k); \
-	BIT_16B(c0, 26, 27); \
-	SHL_16B(26, 25, k); \
-	BIT_16B(c1, 26, 27)
-
-#define Q5HI_0(c0, c1, k) \
-	BIT_16B(c0, 24, 27); \
-	BIT_16B(c1, 25, 27)
-
-#define Q5HI_R(c0, c1, k) \
-	USHR_16B(26, 24, k); \
-	BIT_16B(c0, 26, 27); \
-	USHR_16B(26, 25, k); \
-	BIT_16B(c1, 26, 27)
+// c1 (16–31): KHI_* with qh in V24, V25, 0x10 in V27, V26 scratch.
+#define Q5HI_L(c0, c1, k) KHI_L(26, 24, 25, 27, c0, c1, k)
+#define Q5HI_0(c0, c1, k) KHI_0(26, 24, 25, 27, c0, c1, k)
+#define Q5HI_R(c0, c1, k) KHI_R(26, 24, 25, 27, c0, c1, k)
 
 #define Q5CODES(q0, q1, HA, ka, HB, kb) \
 	VLD1.P	64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]; \
@@ -57,16 +44,7 @@
 
 #define Q5PAIR_V80(q0, q1, HA, ka, HB, kb, a, b) \
 	Q5CODES(q0, q1, HA, ka, HB, kb); \
-	SMULL_8H(a, 12, 8); \
-	SMLAL2_8H(a, 12, 8); \
-	SMLAL_8H(a, 13, 9); \
-	SMLAL2_8H(a, 13, 9); \
-	SADDLP_4S(a, a); \
-	SMULL_8H(b, 14, 10); \
-	SMLAL2_8H(b, 14, 10); \
-	SMLAL_8H(b, 15, 11); \
-	SMLAL2_8H(b, 15, 11); \
-	SADDLP_4S(b, b)
+	KSUMS_V80(a, b)
 
 #define Q5BLOCK(PAIR) \
 	KSCALEMIN6; \
@@ -88,31 +66,11 @@
 TEXT ·matVecQ5_KDot(SB), NOSPLIT, $0-56
 	KARGS
 	Q5CONSTS
-
-dot_row:
-	KROWSTART
-
-dot_block:
-	Q5BLOCK(Q5PAIR_DOT)
-	SUBS	$1, R10, R10
-	BNE	dot_block
-	KROWEND
-	BNE	dot_row
-	RET
+	KLOOPS(Q5BLOCK, Q5PAIR_DOT)
 
 // func matVecQ5_KV80(out *float32, rows int, w *byte, nb int, xq *int8, xd *float32, xs *int16)
 // ARMv8.0; rows ≥ 1, nb ≥ 1.
 TEXT ·matVecQ5_KV80(SB), NOSPLIT, $0-56
 	KARGS
 	Q5CONSTS
-
-v80_row:
-	KROWSTART
-
-v80_block:
-	Q5BLOCK(Q5PAIR_V80)
-	SUBS	$1, R10, R10
-	BNE	v80_block
-	KROWEND
-	BNE	v80_row
-	RET
+	KLOOPS(Q5BLOCK, Q5PAIR_V80)

@@ -115,31 +115,11 @@
 TEXT ·matVecQ6_KDot(SB), NOSPLIT, $0-56
 	KARGS
 	Q6CONSTS
-
-dot_row:
-	KROWSTART
-
-dot_block:
-	Q6BLOCK(Q6PART_DOT)
-	SUBS	$1, R10, R10
-	BNE	dot_block
-	KROWEND
-	BNE	dot_row
-	RET
+	KLOOPS(Q6BLOCK, Q6PART_DOT)
 
 // func matVecQ6_KV80(out *float32, rows int, w *byte, nb int, xq *int8, xd *float32, xs *int16)
 // ARMv8.0; rows ≥ 1, nb ≥ 1.
 TEXT ·matVecQ6_KV80(SB), NOSPLIT, $0-56
 	KARGS
 	Q6CONSTS
-
-v80_row:
-	KROWSTART
-
-v80_block:
-	Q6BLOCK(Q6PART_V80)
-	SUBS	$1, R10, R10
-	BNE	v80_block
-	KROWEND
-	BNE	v80_row
-	RET
+	KLOOPS(Q6BLOCK, Q6PART_V80)
