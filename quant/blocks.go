@@ -96,14 +96,9 @@ func QuantizeQ4_0(dst []byte, src []float32) {
 		x := src[b*QK : (b+1)*QK : (b+1)*QK]
 		out := dst[b*BlockQ4_0Bytes : (b+1)*BlockQ4_0Bytes : (b+1)*BlockQ4_0Bytes]
 
-		// Strict < keeps the first of equal magnitudes and skips NaN, as
+		// signedPeak keeps the first of equal magnitudes and skips NaN, as
 		// ggml's "if (amax < fabsf(v))".
-		var amax, peak float32
-		for _, v := range x {
-			if a := abs32(v); amax < a {
-				amax, peak = a, v
-			}
-		}
+		peak := signedPeak(x)
 		// An all-zero block gives d = 0/−8 = −0: ggml stores the fp16 bits
 		// 0x8000, and so do we.
 		d := peak / -8

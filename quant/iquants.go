@@ -73,12 +73,8 @@ func iq4Super(out []byte, x, qw []float32) {
 				weight[j] = v * v
 			}
 		}
-		var amax, peak float32
-		for _, v := range xb {
-			if a := abs32(v); a > amax {
-				amax, peak = a, v
-			}
-		}
+		peak := signedPeak(xb)
+		amax := abs32(peak)
 		if amax < groupMaxEps {
 			scales[ib] = 0
 			continue

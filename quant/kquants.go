@@ -655,12 +655,8 @@ func QuantizeQ8_K(dst []byte, src []float32) {
 	for i := 0; i < nb; i++ {
 		x := src[i*QKK : (i+1)*QKK]
 		out := dst[i*BlockQ8_KBytes : (i+1)*BlockQ8_KBytes]
-		var peak, amax float32
-		for _, v := range x {
-			if a := abs32(v); a > amax {
-				amax, peak = a, v
-			}
-		}
+		peak := signedPeak(x)
+		amax := abs32(peak)
 		if amax == 0 {
 			clear(out[:4+QKK])
 			// ggml leaves bsums as they were; zero them so the block is

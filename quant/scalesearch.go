@@ -48,12 +48,8 @@ func clampInt(v, lo, hi int) int { return max(lo, min(hi, v)) }
 // least-squares criterion sumlx²/suml2. Weights are qw, or x² when qw is nil
 // (ggml's rmse_type 1, the only kind its quantizers use).
 func symmetricScale(nmax int, x []float32, L []int8, qw []float32) float32 {
-	var peak, amax float32
-	for _, v := range x {
-		if a := abs32(v); a > amax {
-			amax, peak = a, v
-		}
-	}
+	peak := signedPeak(x)
+	amax := abs32(peak)
 	if amax < groupMaxEps {
 		clear(L)
 		return 0
@@ -108,12 +104,8 @@ func symmetricScale(nmax int, x []float32, L []int8, qw []float32) float32 {
 // that lowers the error. Codes are stored with nmax added — except for an
 // all-zero group, whose codes stay 0 (as ggml leaves them).
 func q3Scale(nmax int, x []float32, L []int8) float32 {
-	var peak, amax float32
-	for _, v := range x {
-		if a := abs32(v); a > amax {
-			amax, peak = a, v
-		}
-	}
+	peak := signedPeak(x)
+	amax := abs32(peak)
 	if amax < groupMaxEps {
 		clear(L)
 		return 0
