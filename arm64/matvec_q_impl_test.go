@@ -1,6 +1,7 @@
 package arm64
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -149,21 +150,11 @@ func testMatVecQ(t *testing.T, kernel string, q4 bool, run func(out []float32, w
 							qExtremeWeights(w, q4)
 						}
 						xq, xd := c.acts(r, nb)
-						want := make([]float32, rows)
-						ref(want, w, xq, xd)
-						got, check := guardedF32(t, rows, guardSentinel)
-						run(got, w, xq, xd)
-						check()
-						for i := range got {
-							mag, abs := qBound(w[i*nb*bs:(i+1)*nb*bs], q4, xq, xd)
-							if !implClose(got[i], want[i], 1e-5*mag+abs) {
-								t.Fatalf("%s extreme=%v nb=%d rows=%d: row %d = %g, generic %g (Σ|term| %g)",
-									c.name, extreme, nb, rows, i, got[i], want[i], mag)
-							}
-							if got[i] != 0 {
-								nonzero++
-							}
-						}
+						nonzero += checkMatVecTwin(t, rows, nb*bs, w,
+							func(out []float32) { run(out, w, xq, xd) },
+							func(out []float32) { ref(out, w, xq, xd) },
+							func(row []byte) float64 { mag, abs := qBound(row, q4, xq, xd); return 1e-5*mag + abs },
+							func() string { return fmt.Sprintf("%s extreme=%v nb=%d rows=%d", c.name, extreme, nb, rows) })
 					}
 				}
 			}
@@ -276,17 +267,11 @@ func TestMatVecQ4_0WideRows(t *testing.T) {
 			for _, rows := range []int{1, 9} {
 				w := qWeights(r, true, rows, nb, func() uint16 { return randHalf(r, 5, 12) })
 				xq, xd := quantizedActs(1)(r, nb)
-				want := make([]float32, rows)
-				matVecQ4_0Generic(want, w, xq, xd)
-				got, check := guardedF32(t, rows, guardSentinel)
-				MatVecQ4_0(got, w, xq, xd)
-				check()
-				for i := range got {
-					mag, abs := qBound(w[i*nb*BlockQ4_0:(i+1)*nb*BlockQ4_0], true, xq, xd)
-					if !implClose(got[i], want[i], 1e-5*mag+abs) {
-						t.Fatalf("nb=%d rows=%d: row %d = %g, generic %g", nb, rows, i, got[i], want[i])
-					}
-				}
+				checkMatVecTwin(t, rows, nb*BlockQ4_0, w,
+					func(out []float32) { MatVecQ4_0(out, w, xq, xd) },
+					func(out []float32) { matVecQ4_0Generic(out, w, xq, xd) },
+					func(row []byte) float64 { mag, abs := qBound(row, true, xq, xd); return 1e-5*mag + abs },
+					func() string { return fmt.Sprintf("nb=%d rows=%d", nb, rows) })
 			}
 		}
 	})

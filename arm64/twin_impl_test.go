@@ -6,8 +6,8 @@ import (
 )
 
 // Shared checks of a block kernel against its generic twin, used by the
-// K-type (matvec_k_impl_test.go) and 32-value block (matvec_q32_impl_test.go)
-// tests. The callers close over their own operands (the activation sums are
+// Q8_0/Q4_0 (matvec_q_impl_test.go), K-type (matvec_k_impl_test.go) and
+// 32-value block (matvec_q32_impl_test.go) tests. The callers close over their own operands (the activation sums are
 // int16 for one family and float32 for the other), so a kernel call here is
 // just "fill out".
 
