@@ -45,6 +45,23 @@ func randHalves(r *rand.Rand, n int) []uint16 {
 	return w
 }
 
+// blockBench is the case of a block kernel pair with activation sums of
+// type S: the matvec kernel mv when T is 1, else the prefill kernel mm, on
+// the operands setup builds.
+func blockBench[S any](mvName, mmName string, s benchShape, T, work int, setup func() ([]float32, []byte, []int8, []float32, []S),
+	mv func([]float32, []byte, []int8, []float32, []S), mm func([]float32, int, []byte, []int8, []float32, []S, int)) benchCase {
+	if T == 1 {
+		return benchCase{mvName, s, func() func() {
+			out, w, xq, xd, xs := setup()
+			return func() { mv(out, w, xq, xd, xs) }
+		}, work}
+	}
+	return benchCase{mmName, s, func() func() {
+		out, w, xq, xd, xs := setup()
+		return func() { mm(out, s.rows, w, xq, xd, xs, T) }
+	}, work}
+}
+
 func benchCases(shapes []benchShape, T int) []benchCase {
 	var cases []benchCase
 	for _, s := range shapes {
@@ -78,17 +95,7 @@ func benchCases(shapes []benchShape, T int) []benchCase {
 				xq, xd, xs := kActs(r, s.cols/QKK*T, 1, nil, 0)
 				return make([]float32, s.rows*T), kWeights(r, k, s.rows, s.cols/QKK, half(r)), xq, xd, xs
 			}
-			if T == 1 {
-				cases = append(cases, benchCase{k.mvName, s, func() func() {
-					out, w, xq, xd, xs := setup()
-					return func() { k.mv(out, w, xq, xd, xs) }
-				}, n})
-			} else {
-				cases = append(cases, benchCase{k.mmName, s, func() func() {
-					out, w, xq, xd, xs := setup()
-					return func() { k.mm(out, s.rows, w, xq, xd, xs, T) }
-				}, n})
-			}
+			cases = append(cases, blockBench(k.mvName, k.mmName, s, T, n, setup, k.mv, k.mm))
 		}
 		for _, k := range q32Kernels {
 			setup := func() ([]float32, []byte, []int8, []float32, []float32) {
@@ -96,17 +103,7 @@ func benchCases(shapes []benchShape, T int) []benchCase {
 				xq, xd, xs := q32Acts(r, nb*T, kActCases[0])
 				return make([]float32, s.rows*T), q32Weights(r, k, s.rows, nb, half(r), -1), xq, xd, xs
 			}
-			if T == 1 {
-				cases = append(cases, benchCase{k.mvName, s, func() func() {
-					out, w, xq, xd, xs := setup()
-					return func() { k.mv(out, w, xq, xd, xs) }
-				}, n})
-			} else {
-				cases = append(cases, benchCase{k.mmName, s, func() func() {
-					out, w, xq, xd, xs := setup()
-					return func() { k.mm(out, s.rows, w, xq, xd, xs, T) }
-				}, n})
-			}
+			cases = append(cases, blockBench(k.mvName, k.mmName, s, T, n, setup, k.mv, k.mm))
 		}
 		bf16w := func(r *rand.Rand) []uint16 { return bf16Row(r, s.rows*s.cols) }
 		if T == 1 {
