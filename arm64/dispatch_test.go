@@ -146,11 +146,19 @@ func soleCall(fd *ast.FuncDecl) string {
 	if fd.Body == nil || len(fd.Body.List) != 1 {
 		return ""
 	}
-	st, ok := fd.Body.List[0].(*ast.ExprStmt)
-	if !ok {
+	var x ast.Expr
+	switch st := fd.Body.List[0].(type) {
+	case *ast.ExprStmt:
+		x = st.X
+	case *ast.ReturnStmt: // a kernel with a result: return f(...)
+		if len(st.Results) != 1 {
+			return ""
+		}
+		x = st.Results[0]
+	default:
 		return ""
 	}
-	call, ok := st.X.(*ast.CallExpr)
+	call, ok := x.(*ast.CallExpr)
 	if !ok {
 		return ""
 	}

@@ -214,12 +214,12 @@ func (c *Context) timeMix(li int, l *Block, s *LayerState, T int) {
 	// Token shift: every projection sees a per-channel mix of this token and
 	// the previous one.
 	tokenShift(c.d[:T*D], s.AttXPrev, xx, D)
-	lerp(c.xr, xx, c.d, l.XR)
-	lerp(c.xw, xx, c.d, l.XW)
-	lerp(c.xk, xx, c.d, l.XK)
-	lerp(c.xv, xx, c.d, l.XV)
-	lerp(c.xa, xx, c.d, l.XA)
-	lerp(c.xg, xx, c.d, l.XG)
+	arm64.Lerp(c.xr, xx, c.d, l.XR)
+	arm64.Lerp(c.xw, xx, c.d, l.XW)
+	arm64.Lerp(c.xk, xx, c.d, l.XK)
+	arm64.Lerp(c.xv, xx, c.d, l.XV)
+	arm64.Lerp(c.xa, xx, c.d, l.XA)
+	arm64.Lerp(c.xg, xx, c.d, l.XG)
 
 	// The products come in two hand-offs to the pool: first everything
 	// that reads the shifted inputs (r, k, v and the first halves of the
@@ -262,7 +262,7 @@ func (c *Context) timeMix(li int, l *Block, s *LayerState, T int) {
 
 	// x = x + Wo·(y ⊙ g), y ⊙ g done by heads
 	c.mul(l.WO, c.out, c.y, T)
-	add(c.x[:T*D], c.out[:T*D])
+	arm64.Add(c.x[:T*D], c.x[:T*D], c.out[:T*D])
 }
 
 // headJob is the per-head part of a layer's time mix for the T tokens of
@@ -344,14 +344,11 @@ func (c *Context) channelMix(l *Block, s *LayerState, T int) {
 		arm64.LayerNorm(xx[t*D:(t+1)*D], c.x[t*D:(t+1)*D], l.LN2W, l.LN2B, c.m.NormEps)
 	}
 	tokenShift(c.d[:T*D], s.FFNXPrev, xx, D)
-	lerp(c.xk, xx, c.d, l.FFNXK)
+	arm64.Lerp(c.xk, xx, c.d, l.FFNXK)
 	c.mul(l.FFNK, c.ffn, c.xk, T)
-	for i, v := range c.ffn[:T*c.m.FFN] {
-		v = max(v, 0)
-		c.ffn[i] = v * v
-	}
+	arm64.ReluSquare(c.ffn, c.ffn[:T*c.m.FFN])
 	c.mul(l.FFNV, c.out, c.ffn, T)
-	add(c.x[:T*D], c.out[:T*D])
+	arm64.Add(c.x[:T*D], c.x[:T*D], c.out[:T*D])
 }
 
 // product is one matrix product of a batch: out_t = W·x_t for T rows,

@@ -2,22 +2,14 @@ package runtime
 
 import "math"
 
-// Small element-wise steps of the forward pass. They touch D values each,
-// against D² for the products, so they stay plain Go.
+// Small element-wise steps of the forward pass that stay plain Go (the
+// busier ones, lerp, add and the squared ReLU, are NEON kernels in arm64).
 
 // sub writes a − b to out.
 func sub(out, a, b []float32) {
 	b, out = b[:len(a)], out[:len(a)]
 	for i := range a {
 		out[i] = a[i] - b[i]
-	}
-}
-
-// add adds v to x in place.
-func add(x, v []float32) {
-	v = v[:len(x)]
-	for i := range x {
-		x[i] += v[i]
 	}
 }
 
@@ -39,18 +31,6 @@ func tokenShift(d, prev, xx []float32, n int) {
 		sub(d[t*n:(t+1)*n], xx[(t-1)*n:t*n], xx[t*n:(t+1)*n])
 	}
 	copy(prev, xx[(T-1)*n:])
-}
-
-// lerp writes x + d ⊙ mix to out for every row of x (mix has one row): the
-// token shift's per-channel mix of this token and the previous one.
-func lerp(out, x, d, mix []float32) {
-	n := len(mix)
-	for t := 0; t+n <= len(x); t += n {
-		xr, dr, or := x[t:t+n], d[t:t+n], out[t:t+n]
-		for i := range xr {
-			or[i] = xr[i] + dr[i]*mix[i]
-		}
-	}
 }
 
 func tanhInPlace(x []float32) {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/gosling-edge/gosling/arm64"
 )
 
 // SamplerOptions are the knobs of the official RWKV sampler
@@ -469,6 +471,15 @@ func softmax(p, x []float32) bool {
 // Argmax returns the index of the largest value (the first on ties; NaN
 // never wins).
 func Argmax(x []float32) int {
+	// The largest value first (NEON on arm64), then its first position;
+	// ±0 compare equal, as below. A NaN anywhere takes the scalar loop.
+	if m := arm64.Max(x); m == m && len(x) > 0 {
+		for i, v := range x {
+			if v == m {
+				return i
+			}
+		}
+	}
 	best := 0
 	for i, v := range x {
 		if v > x[best] || x[best] != x[best] {
