@@ -22,6 +22,16 @@ func Lerp(out, x, d, mix []float32) { lerp(out, x, d, mix) }
 // Add writes a_i + b_i to out for len(a) values. out may be a or b.
 func Add(out, a, b []float32) { add(out, a, b) }
 
+// Sub writes a_i − b_i to out for len(a) values. out may be a or b.
+func Sub(out, a, b []float32) { sub(out, a, b) }
+
+// Mul writes a_i·b_i to out for len(a) values. out may be a or b.
+func Mul(out, a, b []float32) { mul(out, a, b) }
+
+// Index returns the first i with x_i == v (−0 == +0), or −1 if there is
+// none (always for a NaN v). With Max it finds the greedy token.
+func Index(x []float32, v float32) int { return index(x, v) }
+
 // ReluSquare writes max(x_i, 0)² to out for len(x) values (NaN stays
 // NaN). out may be x.
 func ReluSquare(out, x []float32) { reluSquare(out, x) }
@@ -59,6 +69,31 @@ func addGeneric(out, a, b []float32) {
 	for i := range a {
 		out[i] = a[i] + b[i]
 	}
+}
+
+func subGeneric(out, a, b []float32) {
+	checkBinary("Sub", out, a, b)
+	b, out = b[:len(a)], out[:len(a)]
+	for i := range a {
+		out[i] = a[i] - b[i]
+	}
+}
+
+func mulGeneric(out, a, b []float32) {
+	checkBinary("Mul", out, a, b)
+	b, out = b[:len(a)], out[:len(a)]
+	for i := range a {
+		out[i] = a[i] * b[i]
+	}
+}
+
+func indexGeneric(x []float32, v float32) int {
+	for i, u := range x {
+		if u == v {
+			return i
+		}
+	}
+	return -1
 }
 
 func reluSquareGeneric(out, x []float32) {

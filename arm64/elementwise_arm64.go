@@ -9,6 +9,15 @@ func lerpNEON(out, x, d, mix *float32, n, rows int)
 func addNEON(out, a, b *float32, n int)
 
 //go:noescape
+func subNEON(out, a, b *float32, n int)
+
+//go:noescape
+func mulNEON(out, a, b *float32, n int)
+
+//go:noescape
+func indexNEON(x *float32, n int, v float32) int
+
+//go:noescape
 func reluSquareNEON(out, x *float32, n int)
 
 //go:noescape
@@ -55,4 +64,38 @@ func maxF32(x []float32) float32 {
 		return maxF32Generic(x)
 	}
 	return maxNEON(&x[0], len(x))
+}
+
+func sub(out, a, b []float32) {
+	if !useNEON {
+		subGeneric(out, a, b)
+		return
+	}
+	checkBinary("Sub", out, a, b)
+	if len(a) == 0 {
+		return
+	}
+	subNEON(&out[0], &a[0], &b[0], len(a))
+}
+
+func mul(out, a, b []float32) {
+	if !useNEON {
+		mulGeneric(out, a, b)
+		return
+	}
+	checkBinary("Mul", out, a, b)
+	if len(a) == 0 {
+		return
+	}
+	mulNEON(&out[0], &a[0], &b[0], len(a))
+}
+
+func index(x []float32, v float32) int {
+	if !useNEON || len(x) == 0 || v != v {
+		return indexGeneric(x, v)
+	}
+	if i := indexNEON(&x[0], len(x), v); i < len(x) {
+		return i
+	}
+	return -1
 }

@@ -70,21 +70,61 @@ func TestLerpImplementations(t *testing.T) {
 	})
 }
 
-func TestAddImplementations(t *testing.T) {
-	forEachImpl(t, "Add", func(t *testing.T, impl string) {
+func TestBinaryImplementations(t *testing.T) {
+	for _, k := range []struct {
+		name        string
+		fn, generic func(out, a, b []float32)
+	}{{"Add", Add, addGeneric}, {"Sub", Sub, subGeneric}, {"Mul", Mul, mulGeneric}} {
+		t.Run(k.name, func(t *testing.T) { testBinary(t, k.name, k.fn, k.generic) })
+	}
+}
+
+func testBinary(t *testing.T, kernel string, fn, generic func(out, a, b []float32)) {
+	{
+		forEachImpl(t, kernel, func(t *testing.T, impl string) {
+			for _, n := range ewSizes {
+				for name, a := range ewInputs(n, uint64(n)) {
+					b := ewInputs(n, uint64(n+11))[name]
+					want := make([]float32, n)
+					generic(want, a, b)
+					got, check := guardedF32(t, n, guardSentinel)
+					fn(got, a, b)
+					check()
+					inA := append([]float32(nil), a...)
+					fn(inA, inA, b)
+					inB := append([]float32(nil), b...)
+					fn(inB, a, inB)
+					for i := range got {
+						if !sameF32(got[i], want[i]) || !sameF32(inA[i], want[i]) || !sameF32(inB[i], want[i]) {
+							t.Fatalf("%s %s n=%d [%d]: %g, %g: %g (in place %g, %g), generic %g", kernel, name, n, i, a[i], b[i], got[i], inA[i], inB[i], want[i])
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestIndexImplementations(t *testing.T) {
+	forEachImpl(t, "Index", func(t *testing.T, impl string) {
+		if i := Index(nil, 0); i != -1 {
+			t.Errorf("Index(nil) = %d", i)
+		}
 		for _, n := range ewSizes {
-			for name, a := range ewInputs(n, uint64(n)) {
-				b := ewInputs(n, uint64(n+11))[name]
-				want := make([]float32, n)
-				addGeneric(want, a, b)
-				got, check := guardedF32(t, n, guardSentinel)
-				Add(got, a, b)
-				check()
-				inPlace := append([]float32(nil), a...)
-				Add(inPlace, inPlace, b)
-				for i := range got {
-					if !sameF32(got[i], want[i]) || !sameF32(inPlace[i], want[i]) {
-						t.Fatalf("%s n=%d [%d]: %g + %g = %g (in place %g), generic %g", name, n, i, a[i], b[i], got[i], inPlace[i], want[i])
+			for name, x := range ewInputs(n, uint64(n)) {
+				// Every value of x, the absent 5e37 and NaN, and a value
+				// planted at each position in turn.
+				vs := append([]float32{5e37, float32(math.NaN()), 0, float32(math.Copysign(0, -1))}, x...)
+				for _, v := range vs {
+					if got, want := Index(x, v), indexGeneric(x, v); got != want {
+						t.Fatalf("%s n=%d: Index(%g) = %d, generic %d", name, n, v, got, want)
+					}
+				}
+				for at := range n {
+					y := append([]float32(nil), x...)
+					y[at] = 5e37
+					if got, want := Index(y, 5e37), indexGeneric(y, 5e37); got != want || got > at {
+						t.Fatalf("%s n=%d: Index of value at %d = %d, generic %d", name, n, at, got, want)
 					}
 				}
 			}
@@ -162,6 +202,8 @@ func TestElementwiseBadShapes(t *testing.T) {
 		"lerp no mix":    func() { Lerp(make([]float32, 6), make([]float32, 6), make([]float32, 6), nil) },
 		"add short b":    func() { Add(make([]float32, 4), make([]float32, 4), make([]float32, 3)) },
 		"add short out":  func() { Add(make([]float32, 3), make([]float32, 4), make([]float32, 4)) },
+		"sub short b":    func() { Sub(make([]float32, 4), make([]float32, 4), make([]float32, 3)) },
+		"mul short out":  func() { Mul(make([]float32, 3), make([]float32, 4), make([]float32, 4)) },
 		"relu short out": func() { ReluSquare(make([]float32, 3), make([]float32, 4)) },
 	} {
 		for _, impl := range implementations("Lerp") {

@@ -113,6 +113,8 @@
 // FADD Vd.4S, Vn.4S, Vm.4S
 #define FADD_4S(d, n, m) NEON_RRR(0x4e20d400, d, n, m)
 // FSUB Vd.4S, Vn.4S, Vm.4S
+// FCMEQ Vd.4S, Vn.4S, Vm.4S
+#define FCMEQ_4S(d, n, m) NEON_RRR(0x4e20e400, d, n, m)
 #define FSUB_4S(d, n, m) NEON_RRR(0x4ea0d400, d, n, m)
 // FMUL Vd.4S, Vn.4S, Vm.4S
 #define FMUL_4S(d, n, m) NEON_RRR(0x6e20dc00, d, n, m)

@@ -300,15 +300,16 @@ func (c *Context) heads(l *Block, s *LayerState, li, t, lo, hi int) {
 	if vFirst := at(c.vFirst); li == 0 {
 		copy(vFirst, v)
 	} else {
-		vMix := at(c.vMix)
+		// v += (v_first − v) ⊙ vMix, the difference in this token's row of
+		// d (the token shift's, no longer needed; each share its channels)
+		vMix, dv := at(c.vMix), at(c.d)
 		arm64.Sigmoid(vMix, vMix, l.V0[cs:ce])
-		for i, x := range v {
-			v[i] = x + (vFirst[i]-x)*vMix[i]
-		}
+		arm64.Sub(dv, vFirst, v)
+		arm64.Lerp(v, v, dv, vMix)
 	}
 
 	// kk = normalize_per_head(k ⊙ k_k);  k = k ⊙ (1 + (a − 1) ⊙ k_a)
-	mul(kk, k, l.KK[cs:ce])
+	arm64.Mul(kk, k, l.KK[cs:ce])
 	for h := 0; h < hi-lo; h++ {
 		normalize(kk[h*N : (h+1)*N])
 	}
@@ -332,7 +333,7 @@ func (c *Context) heads(l *Block, s *LayerState, li, t, lo, hi int) {
 			yh[j] += bonus * v[hs+j]
 		}
 	}
-	mul(y, y, at(c.g))
+	arm64.Mul(y, y, at(c.g))
 }
 
 // channelMix is the feed-forward half for T tokens: token shift, then

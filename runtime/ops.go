@@ -1,34 +1,23 @@
 package runtime
 
-import "math"
+import (
+	"math"
+
+	"github.com/gosling-edge/gosling/arm64"
+)
 
 // Small element-wise steps of the forward pass that stay plain Go (the
-// busier ones, lerp, add and the squared ReLU, are NEON kernels in arm64).
-
-// sub writes a − b to out.
-func sub(out, a, b []float32) {
-	b, out = b[:len(a)], out[:len(a)]
-	for i := range a {
-		out[i] = a[i] - b[i]
-	}
-}
-
-// mul writes a ⊙ b to out (out may alias a or b).
-func mul(out, a, b []float32) {
-	b, out = b[:len(a)], out[:len(a)]
-	for i := range a {
-		out[i] = a[i] * b[i]
-	}
-}
+// busier ones, lerp, add, sub, mul and the squared ReLU, are NEON kernels
+// in arm64).
 
 // tokenShift writes, for T rows of width n in xx, d_t = prev_t − xx_t where
 // prev_0 is the state's previous-token vector and prev_t = xx_{t−1}, then
 // stores the last row as the new previous-token vector.
 func tokenShift(d, prev, xx []float32, n int) {
 	T := len(xx) / n
-	sub(d[:n], prev, xx[:n])
+	arm64.Sub(d[:n], prev, xx[:n])
 	for t := 1; t < T; t++ {
-		sub(d[t*n:(t+1)*n], xx[(t-1)*n:t*n], xx[t*n:(t+1)*n])
+		arm64.Sub(d[t*n:(t+1)*n], xx[(t-1)*n:t*n], xx[t*n:(t+1)*n])
 	}
 	copy(prev, xx[(T-1)*n:])
 }

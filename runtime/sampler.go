@@ -474,11 +474,7 @@ func Argmax(x []float32) int {
 	// The largest value first (NEON on arm64), then its first position;
 	// ±0 compare equal, as below. A NaN anywhere takes the scalar loop.
 	if m := arm64.Max(x); m == m && len(x) > 0 {
-		for i, v := range x {
-			if v == m {
-				return i
-			}
-		}
+		return arm64.Index(x, m)
 	}
 	best := 0
 	for i, v := range x {
