@@ -26,6 +26,14 @@
 	FMLA_4S(a+2, w+2, 2); \
 	FMLA_4S(a+3, w+3, 3)
 
+// FMUL4 is FMLA4 into accumulators not yet set: the first 16 columns
+// (the same values as FMLA4 on zeros, but for the sign of a zero sum).
+#define FMUL4(a, w) \
+	FMUL_4S(a, w, 0); \
+	FMUL_4S(a+1, w+1, 1); \
+	FMUL_4S(a+2, w+2, 2); \
+	FMUL_4S(a+3, w+3, 3)
+
 // REDUCE4 folds a row's accumulators a..a+3 into a: (a+(a+1)) + ((a+2)+(a+3)).
 #define REDUCE4(a) \
 	FADD_4S(a, a, a+1); \

@@ -33,8 +33,22 @@ f32_group:
 	ADD	R5, R7, R8
 	ADD	R5, R8, R9
 	MOVD	R3, R10
-	ZERO16
 	SUBS	$16, R4, R11
+	BGE	f32_first16
+	ZERO16
+	B	f32_cols4
+
+f32_first16: // the first 16 columns set the accumulators: no zeroing
+	VLD1.P	64(R10), [V0.S4, V1.S4, V2.S4, V3.S4]
+	LDW32_16(R6, V4.S4, V5.S4, V6.S4, V7.S4)
+	LDW32_16(R7, V8.S4, V9.S4, V10.S4, V11.S4)
+	FMUL4(16, 4)
+	FMUL4(20, 8)
+	LDW32_16(R8, V4.S4, V5.S4, V6.S4, V7.S4)
+	LDW32_16(R9, V8.S4, V9.S4, V10.S4, V11.S4)
+	FMUL4(24, 4)
+	FMUL4(28, 8)
+	SUBS	$16, R11, R11
 	BLT	f32_cols4
 
 f32_cols16:
@@ -100,11 +114,19 @@ f32_tail:
 f32_row:
 	MOVD	R2, R6
 	MOVD	R3, R10
+	SUBS	$16, R4, R11
+	BGE	f32_row_first16
 	VEOR	V16.B16, V16.B16, V16.B16
 	VEOR	V17.B16, V17.B16, V17.B16
 	VEOR	V18.B16, V18.B16, V18.B16
 	VEOR	V19.B16, V19.B16, V19.B16
-	SUBS	$16, R4, R11
+	B	f32_row_cols4
+
+f32_row_first16:
+	VLD1.P	64(R10), [V0.S4, V1.S4, V2.S4, V3.S4]
+	LDW32_16(R6, V4.S4, V5.S4, V6.S4, V7.S4)
+	FMUL4(16, 4)
+	SUBS	$16, R11, R11
 	BLT	f32_row_cols4
 
 f32_row_cols16:
@@ -163,8 +185,22 @@ f16_group:
 	ADD	R5, R7, R8
 	ADD	R5, R8, R9
 	MOVD	R3, R10
-	ZERO16
 	SUBS	$16, R4, R11
+	BGE	f16_first16
+	ZERO16
+	B	f16_cols4
+
+f16_first16: // the first 16 columns set the accumulators: no zeroing
+	VLD1.P	64(R10), [V0.S4, V1.S4, V2.S4, V3.S4]
+	LDW16_16(R6, V12.H8, V13.H8, 12, 4)
+	LDW16_16(R7, V14.H8, V15.H8, 14, 8)
+	FMUL4(16, 4)
+	FMUL4(20, 8)
+	LDW16_16(R8, V12.H8, V13.H8, 12, 4)
+	LDW16_16(R9, V14.H8, V15.H8, 14, 8)
+	FMUL4(24, 4)
+	FMUL4(28, 8)
+	SUBS	$16, R11, R11
 	BLT	f16_cols4
 
 f16_cols16:
@@ -235,11 +271,19 @@ f16_tail:
 f16_row:
 	MOVD	R2, R6
 	MOVD	R3, R10
+	SUBS	$16, R4, R11
+	BGE	f16_row_first16
 	VEOR	V16.B16, V16.B16, V16.B16
 	VEOR	V17.B16, V17.B16, V17.B16
 	VEOR	V18.B16, V18.B16, V18.B16
 	VEOR	V19.B16, V19.B16, V19.B16
-	SUBS	$16, R4, R11
+	B	f16_row_cols4
+
+f16_row_first16:
+	VLD1.P	64(R10), [V0.S4, V1.S4, V2.S4, V3.S4]
+	LDW16_16(R6, V12.H8, V13.H8, 12, 4)
+	FMUL4(16, 4)
+	SUBS	$16, R11, R11
 	BLT	f16_row_cols4
 
 f16_row_cols16:
