@@ -40,6 +40,7 @@ var kernels = map[string][]string{
 	"ReluSquare":   {implNEON},
 	"Max":          {implNEON},
 	"WKV7":         {implNEON},
+	"Bonus":        {implNEON},
 	"MatVecF32":    {implNEON, implAVX2},
 	"MatVecF16":    {implNEON, implAVX2},
 	"MatMulF32":    {implNEON, implAVX2},

@@ -31,6 +31,7 @@ type Context struct {
 	loraV, loraG           []float32
 	ffn                    []float32
 	logits                 []float32
+	ones                   []float32 // D ones
 
 	one [1]int32 // Forward's token, so that it allocates nothing
 	obs InputObserver
@@ -85,6 +86,10 @@ func (m *Model) NewContextChunk(chunk int) *Context {
 		loraW: vec(c.RankW), loraA: vec(c.RankA), loraV: vec(c.RankV), loraG: vec(c.RankG),
 		ffn:    vec(c.FFN),
 		logits: make([]float32, c.Vocab),
+	}
+	ctx.ones = make([]float32, D)
+	for i := range ctx.ones {
+		ctx.ones[i] = 1
 	}
 	// A batch of several products reads inputs of the model's width or a
 	// LoRA rank; only a batch of one (slot 0) can read the FFN's width.
@@ -313,10 +318,10 @@ func (c *Context) heads(l *Block, s *LayerState, li, t, lo, hi int) {
 	for h := 0; h < hi-lo; h++ {
 		normalize(kk[h*N : (h+1)*N])
 	}
-	ka := l.KA[cs:ce]
-	for i := range k {
-		k[i] *= 1 + (a[i]-1)*ka[i]
-	}
+	dk, ones := at(c.d), c.ones[cs:ce]
+	arm64.Sub(dk, a, ones)                // a − 1
+	arm64.Lerp(dk, ones, dk, l.KA[cs:ce]) // 1 + (a − 1)·k_a
+	arm64.Mul(k, k, dk)
 
 	for h := lo; h < hi; h++ {
 		hs, he := (h-lo)*N, (h-lo+1)*N // within this share's channels
@@ -324,14 +329,7 @@ func (c *Context) heads(l *Block, s *LayerState, li, t, lo, hi int) {
 		arm64.WKV7(s.WKV[h*N*N:(h+1)*N*N], r[hs:he], w[hs:he], k[hs:he], v[hs:he], kk[hs:he], a[hs:he], yh)
 		// y = GroupNorm(y; ln_x) + (Σ_j r_j·k_j·r_k[h,j])·v
 		arm64.LayerNorm(yh, yh, l.LNXW[cs+hs:cs+he], l.LNXB[cs+hs:cs+he], m.GNormEps)
-		var bonus float32
-		rk := l.RK[cs+hs : cs+he]
-		for j := range yh {
-			bonus += r[hs+j] * k[hs+j] * rk[j]
-		}
-		for j := range yh {
-			yh[j] += bonus * v[hs+j]
-		}
+		arm64.Bonus(yh, r[hs:he], k[hs:he], l.RK[cs+hs:cs+he], v[hs:he])
 	}
 	arm64.Mul(y, y, at(c.g))
 }
