@@ -12,15 +12,17 @@
 // running (mod 2^32) and are reduced with ADDP into one vector per 4 rows
 // after every block; subtracting the previous block's reduction gives this
 // block's exact sums (wrap-around cancels). The two "previous" vectors
-// alternate between V20,V21 and V22,V23 in a loop unrolled twice, so no
-// register moves are needed. Per 8 rows and block: 16 loads, 16 SDOT,
+// alternate between V20,V21 and V22,V23 in a loop unrolled four times
+// (then a pair and a single block for the rest), so no register moves are
+// needed but one after an odd number of blocks; the running sums carry on
+// from one group of rows to the next (QGROUPSTARTRUN). Per 8 rows and block: 16 loads, 16 SDOT,
 // 6 ADDP, 2 SUB, 2 SCVTF, 2 FCVTL, 2 FMUL, 2 FMLA, 2 activation loads:
 // about 0.2 instructions per weight.
 //
 // Registers:
 //	R0 out, R1 rows left, R2 first row of the group, R3 row bytes,
 //	R4 xq, R5 xd, R6 blocks per row, R7..R14 row cursors,
-//	R15 xq cursor, R16 xd cursor, R17 block pairs left
+//	R15 xq cursor, R16 xd cursor, R17 block quads left (one-row loop: blocks)
 //	V0..V7 running int32 sums of rows 0..7 (4 lanes each)
 //	V8, V9 activations of the block; V18.S[3] their scale
 //	V10..V17 weights of 4 rows; V18, V19 fp16 scales of rows 0..3, 4..7
@@ -96,22 +98,31 @@
 // Needs ARMv8.2 dotprod; rows ≥ 0, nb ≥ 1, rowBytes = nb·34.
 TEXT ·matVecQ8_0Dot(SB), NOSPLIT, $0-56
 	QARGS
+	QRUNINIT
 
 dot_group:
 	CMP	$8, R1
 	BLT	dot_tail
-	QGROUPSTART
-	CBZ	R17, dot_odd
+	QGROUPSTARTRUN
+	CBZ	R17, dot_pair
 
-dot_pair:
+dot_quad:
+	Q8BLOCK8_DOT(20, 21, 22, 23)
+	Q8BLOCK8_DOT(22, 23, 20, 21)
 	Q8BLOCK8_DOT(20, 21, 22, 23)
 	Q8BLOCK8_DOT(22, 23, 20, 21)
 	SUBS	$1, R17, R17
-	BNE	dot_pair
+	BNE	dot_quad
+
+dot_pair:
+	TBZ	$1, R6, dot_odd
+	Q8BLOCK8_DOT(20, 21, 22, 23)
+	Q8BLOCK8_DOT(22, 23, 20, 21)
 
 dot_odd:
 	TBZ	$0, R6, dot_store
 	Q8BLOCK8_DOT(20, 21, 22, 23)
+	QRUNODD
 
 dot_store:
 	QGROUPEND
@@ -141,22 +152,31 @@ dot_done:
 // ARMv8.0; the activations must not hold −128 (see SMUL2).
 TEXT ·matVecQ8_0V80(SB), NOSPLIT, $0-56
 	QARGS
+	QRUNINIT
 
 v80_group:
 	CMP	$8, R1
 	BLT	v80_tail
-	QGROUPSTART
-	CBZ	R17, v80_odd
+	QGROUPSTARTRUN
+	CBZ	R17, v80_pair
 
-v80_pair:
+v80_quad:
+	Q8BLOCK8_V80(20, 21, 22, 23)
+	Q8BLOCK8_V80(22, 23, 20, 21)
 	Q8BLOCK8_V80(20, 21, 22, 23)
 	Q8BLOCK8_V80(22, 23, 20, 21)
 	SUBS	$1, R17, R17
-	BNE	v80_pair
+	BNE	v80_quad
+
+v80_pair:
+	TBZ	$1, R6, v80_odd
+	Q8BLOCK8_V80(20, 21, 22, 23)
+	Q8BLOCK8_V80(22, 23, 20, 21)
 
 v80_odd:
 	TBZ	$0, R6, v80_store
 	Q8BLOCK8_V80(20, 21, 22, 23)
+	QRUNODD
 
 v80_store:
 	QGROUPEND

@@ -56,6 +56,44 @@
 	VEOR	V24.B16, V24.B16, V24.B16; \
 	VEOR	V25.B16, V25.B16, V25.B16
 
+// QGROUPSTARTRUN is QGROUPSTART for a kernel that keeps the running sums
+// V0..V7 going from group to group (they are only ever differenced, mod
+// 2^32): instead of zeroing them, V20, V21 hold their reduction when a
+// group starts — zero after QRUNINIT at the kernel's start, and the last
+// block's reduction after every group (QRUNODD moves it to V20, V21 after
+// an odd number of blocks). 10 instructions fewer per 8 rows. R17 counts
+// quads of blocks (the Q8_0 loop is unrolled 4 times).
+#define QGROUPSTARTRUN \
+	MOVD	R2, R7; \
+	ADD	R3, R7, R8; \
+	ADD	R3, R8, R9; \
+	ADD	R3, R9, R10; \
+	ADD	R3, R10, R11; \
+	ADD	R3, R11, R12; \
+	ADD	R3, R12, R13; \
+	ADD	R3, R13, R14; \
+	MOVD	R4, R15; \
+	MOVD	R5, R16; \
+	LSR	$2, R6, R17; \
+	VEOR	V24.B16, V24.B16, V24.B16; \
+	VEOR	V25.B16, V25.B16, V25.B16
+
+#define QRUNINIT \
+	VEOR	V0.B16, V0.B16, V0.B16; \
+	VEOR	V1.B16, V1.B16, V1.B16; \
+	VEOR	V2.B16, V2.B16, V2.B16; \
+	VEOR	V3.B16, V3.B16, V3.B16; \
+	VEOR	V4.B16, V4.B16, V4.B16; \
+	VEOR	V5.B16, V5.B16, V5.B16; \
+	VEOR	V6.B16, V6.B16, V6.B16; \
+	VEOR	V7.B16, V7.B16, V7.B16; \
+	VEOR	V20.B16, V20.B16, V20.B16; \
+	VEOR	V21.B16, V21.B16, V21.B16
+
+#define QRUNODD \
+	VMOV	V22.B16, V20.B16; \
+	VMOV	V23.B16, V21.B16
+
 // QSCALE multiplies the 8 float sums V24, V25 by the float32 constant
 // with bits c (R19 and V26 are scratch).
 #define QSCALE(c) \
