@@ -44,9 +44,16 @@ func testMatMulQ(t *testing.T, kernel, matVec string, q4 bool,
 		// select it for every kernel at once).
 		exact := currentImpl(matVec) == impl
 		r := implRand(12)
-		for _, nb := range []int{1, 3, 7, 24} {
-			for _, rows := range mmRowCounts {
-				for _, T := range mmTokenCounts {
+		// Rows of 300 blocks take the SDOT tiles in calls of 24 tokens (the
+		// room for their scales), then 8, then a tile of 4; rows of 1100
+		// blocks take the matvec kernel for every token.
+		for _, nb := range []int{1, 3, 7, 24, 300, 1100} {
+			rowCounts, tokenCounts := mmRowCounts, mmTokenCounts
+			if nb > 24 {
+				rowCounts, tokenCounts = []int{5}, []int{36}
+			}
+			for _, rows := range rowCounts {
+				for _, T := range tokenCounts {
 					if nb == 24 && rows > 5 && T > 9 {
 						continue // keep the qemu run short
 					}

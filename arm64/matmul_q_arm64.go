@@ -22,7 +22,7 @@ func matMulQ4_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *in
 
 func matMulQ8_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int) {
 	if useDotProd {
-		matMulQuantDot("MatMulQ8_0", out, ldOut, w, xq, xd, T, BlockQ8_0, matMulQ8_0Dot8, matMulQ8_0Dot4, matVecQ8_0)
+		matMulQuantDot("MatMulQ8_0", out, ldOut, w, xq, xd, T, BlockQ8_0, false, matVecQ8_0)
 		return
 	}
 	if !useNEON {
@@ -51,7 +51,7 @@ func matMulQ8_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T i
 
 func matMulQ4_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int) {
 	if useDotProd {
-		matMulQuantDot("MatMulQ4_0", out, ldOut, w, xq, xd, T, BlockQ4_0, matMulQ4_0Dot8, matMulQ4_0Dot4, matVecQ4_0)
+		matMulQuantDot("MatMulQ4_0", out, ldOut, w, xq, xd, T, BlockQ4_0, true, matVecQ4_0)
 		return
 	}
 	if !useNEON {
@@ -64,24 +64,59 @@ func matMulQ4_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T i
 	})
 }
 
-type matMulTile func(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
+// xdTileRoom is the room for the activation scales of the tokens that one
+// call of a tile kernel takes, reordered tile by tile and block by block
+// (xd[tile][block][token of the tile]) so that the kernel loads a block's
+// 8 (or 4) token scales with one instruction instead of one per token. It
+// lives on the stack of matMulQuantDot (32 KiB): up to 32 tokens per call
+// for rows of up to 256 blocks, fewer (the weights then stream once per
+// call) for wider rows.
+const xdTileRoom = 8192
 
-// matMulQuantDot runs a quantized product with the SDOT tiles t8, t4 and
-// the matvec kernel mv for the rest. The shapes are checked by
-// matMulQ8Shape, as the generic twin checks them, so it panics
+// matMulQuantDot runs a quantized product with the SDOT tiles (Q4_0 when
+// q4, else Q8_0) and the matvec kernel mv for the rest. The shapes are
+// checked by matMulQ8Shape, as the generic twin checks them, so it panics
 // where the twin does (even with no rows to compute).
 func matMulQuantDot(kernel string, out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int,
-	blockBytes int, t8, t4 matMulTile, mv func(out []float32, w []byte, xq []int8, xd []float32)) {
+	blockBytes int, q4 bool, mv func(out []float32, w []byte, xq []int8, xd []float32)) {
 	cols, rows, nb, rb := matMulQ8Shape(kernel, out, ldOut, w, xq, xd, T, blockBytes)
 	if rows == 0 {
 		return
 	}
 	rows4 := rows &^ 3
 	tiled := 0
-	if rows4 > 0 {
-		tiled = tileTokens(T,
-			func(tok, n int) { t8(&out[tok*ldOut], ldOut, &w[0], rows4, rb, &xq[tok*cols], &xd[tok*nb], nb, n) },
-			func(tok, n int) { t4(&out[tok*ldOut], ldOut, &w[0], rows4, rb, &xq[tok*cols], &xd[tok*nb], nb, n) })
+	if g := xdTileRoom / nb &^ 7; rows4 > 0 && g > 0 {
+		var xdT [xdTileRoom]float32
+		for ; T-tiled >= 8; tiled += g {
+			n := min(g, (T-tiled)&^7) // tokens of this call, 8 per tile
+			g = n
+			for t := range n {
+				tile, j := t/8, t%8
+				for b, d := range xd[(tiled+t)*nb : (tiled+t+1)*nb] {
+					xdT[(tile*nb+b)*8+j] = d
+				}
+			}
+			o, x := &out[tiled*ldOut], &xq[tiled*cols]
+			if q4 {
+				matMulQ4_0Dot8(o, ldOut, &w[0], rows4, rb, x, &xdT[0], nb, n/8)
+			} else {
+				matMulQ8_0Dot8(o, ldOut, &w[0], rows4, rb, x, &xdT[0], nb, n/8)
+			}
+		}
+		if T-tiled >= 4 {
+			for t := range 4 {
+				for b, d := range xd[(tiled+t)*nb : (tiled+t+1)*nb] {
+					xdT[b*4+t] = d
+				}
+			}
+			o, x := &out[tiled*ldOut], &xq[tiled*cols]
+			if q4 {
+				matMulQ4_0Dot4(o, ldOut, &w[0], rows4, rb, x, &xdT[0], nb, 1)
+			} else {
+				matMulQ8_0Dot4(o, ldOut, &w[0], rows4, rb, x, &xdT[0], nb, 1)
+			}
+			tiled += 4
+		}
 	}
 	// Tokens left over for all rows, then rows left over for the tiled tokens.
 	for t := tiled; t < T; t++ {

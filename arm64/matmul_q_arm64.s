@@ -23,7 +23,7 @@
 //	R8 token tiles, R9..R12 row cursors, R13 activation cursor (post-
 //	incremented by R15 = columns: token to token), R14 scale cursor
 //	(post-incremented by R16 = 4·blocks), R17 blocks left, R19 tiles left,
-//	R20 out cursor, R21/R22 rewinds of R13/R14 after a block, R23/R24
+//	R20 out cursor, R21 rewind of R13 after a block (R22 unused), R23/R24
 //	first activation/scale of the tile, R25 scratch.
 //	V0..V7 transposed codes (Q4_0: V0..V3 high, V4..V7 low nibbles),
 //	V8..V15 int32 sums of tokens 0..7, V16..V23 float sums of tokens 0..7,
@@ -96,18 +96,15 @@
 	SDOT_4S_ELEM(a, 3, 25, 3); \
 	MMFLOAT(a, f, xr, xl)
 
-// MMXD_LO / MMXD_HI load the scales of tokens 0..3 / 4..7 of this block.
-#define MMXD_LO \
-	VLD1.P	(R14)(R16), V28.S[0]; \
-	VLD1.P	(R14)(R16), V28.S[1]; \
-	VLD1.P	(R14)(R16), V28.S[2]; \
-	VLD1.P	(R14)(R16), V28.S[3]
+// MMXD8 / MMXD4 load the scales of the tile's 8 / 4 tokens for this
+// block: the Go side lays them out as xd[tile][block][token of the tile]
+// (matMulQuantDot), so one cursor walks them, and moves to the next tile by
+// the same 4·blocks·tokens bytes as in the token-major layout.
+#define MMXD8 \
+	VLD1.P	32(R14), [V28.S4, V29.S4]
 
-#define MMXD_HI \
-	VLD1.P	(R14)(R16), V29.S[0]; \
-	VLD1.P	(R14)(R16), V29.S[1]; \
-	VLD1.P	(R14)(R16), V29.S[2]; \
-	VLD1.P	(R14)(R16), V29.S[3]
+#define MMXD4 \
+	VLD1.P	16(R14), [V28.S4]
 
 #define MMTOKENS8(TOK) \
 	TOK(8, 16, 28, 0); \
@@ -200,9 +197,6 @@
 	MMQ4ROW(R12, 12, 3); \
 	MMQ4UNPACK
 
-#define MMXD8 \
-	MMXD_LO; \
-	MMXD_HI
 
 // MMNONE is an empty step, for MMTILES's SCALE where there is none.
 #define MMNONE
@@ -233,7 +227,6 @@ block: \
 	ROWS; \
 	FCVTL_4S(27, 26); \
 	XD; \
-	SUB	R22, R14, R14; \
 	TOKENS(TOK); \
 	SUB	R21, R13, R13; \
 	SUBS	$1, R17, R17; \
@@ -260,7 +253,7 @@ TEXT ·matMulQ8_0Dot8(SB), NOSPLIT, $0-72
 // As matMulQ8_0Dot8 with tiles of 4 tokens.
 TEXT ·matMulQ8_0Dot4(SB), NOSPLIT, $0-72
 	MMARGS
-	MMTILES(2, MMQ8ROWS, MMXD_LO, MMTOKENS4, MMTOKQ8, MMNONE, MMSTORE4)
+	MMTILES(2, MMQ8ROWS, MMXD4, MMTOKENS4, MMTOKQ8, MMNONE, MMSTORE4)
 
 // func matMulQ4_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
 TEXT ·matMulQ4_0Dot8(SB), NOSPLIT, $0-72
@@ -270,4 +263,4 @@ TEXT ·matMulQ4_0Dot8(SB), NOSPLIT, $0-72
 // func matMulQ4_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
 TEXT ·matMulQ4_0Dot4(SB), NOSPLIT, $0-72
 	MMARGS
-	MMTILES(2, MMQ4ROWS, MMXD_LO, MMTOKENS4, MMTOKQ4, MMSCALE16_4, MMSTORE4)
+	MMTILES(2, MMQ4ROWS, MMXD4, MMTOKENS4, MMTOKQ4, MMSCALE16_4, MMSTORE4)
