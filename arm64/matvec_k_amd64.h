@@ -8,12 +8,13 @@
 //	(R10)(R9*8); AX, R11–R13 scratch;
 //	Y13 the row's float sums (8 lanes), Y12 xd; Y15 0x0F in every byte.
 //
-// Per super-block the integer sums are exact and left in 8 int32 lanes
-// (each below 2^24 for Q4_K, so converted exactly); each lane is scaled
-// by the super-block scale(s) as the generic twin scales the whole sum,
-// then multiplied by xd and added into its float lane (FMA). The lanes are
-// added up once per row. The float result differs from the twin's only by
-// rounding: the lanes are scaled apart and summed in another order.
+// Per super-block the integer sums are exact and left in 8 int32 lanes.
+// Q4_K (below 2^24 per lane, so converted exactly) scales each lane by
+// the super-block scales as the generic twin scales the whole sum, then
+// multiplies it by xd and adds it into its float lane (KADD, FMA); the
+// lanes are added up once per row (KROWEND), so its float result differs
+// from the twin's only by rounding. Q6_K adds its lanes up per super-block
+// and runs the twin's scalar float operations (matvec_q6_k_amd64.s).
 
 #define KARGS \
 	MOVQ out+0(FP), DI;  \
