@@ -51,7 +51,7 @@ var kernels = map[string][]string{
 	"MatVecQ4_0":   {implNEON, implNEONDotProd, implAVX2, implAVX512},
 	"MatMulQ8_0":   {implNEON, implNEONDotProd, implAVX2, implAVX512},
 	"MatMulQ4_0":   {implNEON, implNEONDotProd, implAVX2, implAVX512},
-	"QuantizeQ8_K": {implNEON},
+	"QuantizeQ8_K": {implNEON, implAVX2},
 	"MatVecQ4_K":   {implNEON, implNEONDotProd, implAVX2},
 	"MatMulQ4_K":   {implNEON, implNEONDotProd, implAVX2},
 	"MatVecQ5_K":   {implNEON, implNEONDotProd},

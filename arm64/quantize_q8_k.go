@@ -13,7 +13,8 @@ import "math"
 //     offset (ggml's Q8_K).
 // QuantizeQ8_1 runs once per token over a vector, against a matrix product
 // per token: it has no assembly. QuantizeQ8_K, which every K-type and
-// IQ4_XS product waits for, has NEON (quantize_q8_k_arm64.s).
+// IQ4_XS product waits for, has NEON (quantize_q8_k_arm64.s) and AVX2
+// (quantize_q8_k_amd64.s).
 
 // QuantizeQ8_1 is QuantizeQ8 that also stores, per block b, s[b] =
 // d[b]·Σq: the sum of the block's dequantized activations.

@@ -55,6 +55,27 @@ func TestQuantizeQ8_KImplementations(t *testing.T) {
 			}
 			x[0] = 127
 		},
+		"outlier": func(r *rand.Rand, x []float32) {
+			// A lone peak anywhere, of either sign.
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
+			}
+			x[r.IntN(len(x))] = float32(1e4 * (1 - 2*r.IntN(2)))
+		},
+		"tie-last": func(r *rand.Rand, x []float32) {
+			// The peak's two signs in the last two values.
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
+			}
+			s := float32(1 - 2*r.IntN(2))
+			x[len(x)-2], x[len(x)-1] = 50*s, -50*s
+		},
+		"tie-many": func(r *rand.Rand, x []float32) {
+			// Only ±1: the first value is the peak.
+			for i := range x {
+				x[i] = float32(1 - 2*r.IntN(2))
+			}
+		},
 		"negzero": func(r *rand.Rand, x []float32) {
 			for i := range x {
 				x[i] = float32(math.Copysign(0, -1))
