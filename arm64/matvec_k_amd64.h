@@ -1,5 +1,5 @@
 // Shared by the amd64 K-type matvec kernels (matvec_q4_k_amd64.s,
-// matvec_q6_k_amd64.s): one row at a time, one 256-value super-block per
+// matvec_q5_k_amd64.s, matvec_q6_k_amd64.s): one row at a time, one 256-value super-block per
 // iteration, against QuantizeQ8_K activations.
 //
 //	DI out, CX rows left, R8 weights (advancing over the rows),
@@ -9,7 +9,7 @@
 //	Y13 the row's float sums (8 lanes), Y12 xd; Y15 0x0F in every byte.
 //
 // Per super-block the integer sums are exact and left in 8 int32 lanes.
-// Q4_K (below 2^24 per lane, so converted exactly) scales each lane by
+// Q4_K and Q5_K (below 2^24 per lane, so converted exactly) scales each lane by
 // the super-block scales as the generic twin scales the whole sum, then
 // multiplies it by xd and adds it into its float lane (KADD, FMA); the
 // lanes are added up once per row (KROWEND), so its float result differs
@@ -56,3 +56,77 @@
 	VMOVSS       X13, (DI);    \
 	ADDQ         $4, DI;       \
 	DECQ         CX
+
+// k4shuf entry j (32 bytes): the bytes 2j, 2j+1 in every int16, to
+// broadcast the int16 scale j with VPSHUFB.
+DATA k4shuf<>+0(SB)/8, $0x0100010001000100
+DATA k4shuf<>+8(SB)/8, $0x0100010001000100
+DATA k4shuf<>+16(SB)/8, $0x0100010001000100
+DATA k4shuf<>+24(SB)/8, $0x0100010001000100
+DATA k4shuf<>+32(SB)/8, $0x0302030203020302
+DATA k4shuf<>+40(SB)/8, $0x0302030203020302
+DATA k4shuf<>+48(SB)/8, $0x0302030203020302
+DATA k4shuf<>+56(SB)/8, $0x0302030203020302
+DATA k4shuf<>+64(SB)/8, $0x0504050405040504
+DATA k4shuf<>+72(SB)/8, $0x0504050405040504
+DATA k4shuf<>+80(SB)/8, $0x0504050405040504
+DATA k4shuf<>+88(SB)/8, $0x0504050405040504
+DATA k4shuf<>+96(SB)/8, $0x0706070607060706
+DATA k4shuf<>+104(SB)/8, $0x0706070607060706
+DATA k4shuf<>+112(SB)/8, $0x0706070607060706
+DATA k4shuf<>+120(SB)/8, $0x0706070607060706
+DATA k4shuf<>+128(SB)/8, $0x0908090809080908
+DATA k4shuf<>+136(SB)/8, $0x0908090809080908
+DATA k4shuf<>+144(SB)/8, $0x0908090809080908
+DATA k4shuf<>+152(SB)/8, $0x0908090809080908
+DATA k4shuf<>+160(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA k4shuf<>+168(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA k4shuf<>+176(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA k4shuf<>+184(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA k4shuf<>+192(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA k4shuf<>+200(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA k4shuf<>+208(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA k4shuf<>+216(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA k4shuf<>+224(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA k4shuf<>+232(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA k4shuf<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA k4shuf<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
+GLOBL k4shuf<>(SB), RODATA|NOPTR, $256
+
+// The scales and mins of Q4_K and Q5_K (bytes 4–15 of the super-block at
+// R8; AX, R11–R13, Y0, Y3, Y4 scratch). KSCALEMIN6 leaves the scales (int16, in both lanes) in Y1 and the mins
+// (int16) in X2.
+#define KSCALEMIN6 \
+	MOVL         4(R8), AX;             \
+	MOVL         8(R8), R11;            \
+	MOVL         12(R8), R12;           \
+	MOVL         AX, R13;               \
+	SHRL         $2, R13;               \
+	ANDL         $0x30303030, R13;      \
+	ANDL         $0x3f3f3f3f, AX;       \
+	VMOVD        AX, X0;                \
+	MOVL         R12, AX;               \
+	ANDL         $0x0f0f0f0f, AX;       \
+	ORL          AX, R13;               \
+	VPINSRD      $1, R13, X0, X0;       \
+	MOVL         R11, R13;              \
+	SHRL         $2, R13;               \
+	ANDL         $0x30303030, R13;      \
+	ANDL         $0x3f3f3f3f, R11;      \
+	SHRL         $4, R12;               \
+	ANDL         $0x0f0f0f0f, R12;      \
+	ORL          R12, R13;              \
+	VPINSRD      $2, R11, X0, X0;       \
+	VPINSRD      $3, R13, X0, X0;       \
+	VPMOVZXBW    X0, Y0;                \
+	VPERM2I128   $0x00, Y0, Y0, Y1;     \
+	VEXTRACTI128 $1, Y0, X2
+
+// KMINS leaves M = Σ m·Σx in X2 (4 lanes, the upper ones zero), as
+// floats.
+#define KMINS \
+	VMOVDQU      (R10)(R9*8), Y3; \
+	VEXTRACTI128 $1, Y3, X4;      \
+	VPHADDW      X4, X3, X3;      \
+	VPMADDWD     X3, X2, X2;      \
+	VCVTDQ2PS    X2, X2
