@@ -1,5 +1,6 @@
-// Shared by the amd64 K-type matvec kernels (matvec_q4_k_amd64.s,
-// matvec_q5_k_amd64.s, matvec_q6_k_amd64.s): one row at a time, one 256-value super-block per
+// Shared by the amd64 K-type and IQ4_XS matvec kernels
+// (matvec_q4_k_amd64.s, matvec_q5_k_amd64.s, matvec_q6_k_amd64.s,
+// matvec_iq4_xs_amd64.s): one row at a time, one 256-value super-block per
 // iteration, against QuantizeQ8_K activations.
 //
 //	DI out, CX rows left, R8 weights (advancing over the rows),
@@ -9,11 +10,11 @@
 //	Y13 the row's float sums (8 lanes), Y12 xd; Y15 0x0F in every byte.
 //
 // Per super-block the integer sums are exact and left in 8 int32 lanes.
-// Q4_K and Q5_K (below 2^24 per lane, so converted exactly) scales each lane by
-// the super-block scales as the generic twin scales the whole sum, then
-// multiplies it by xd and adds it into its float lane (KADD, FMA); the
-// lanes are added up once per row (KROWEND), so its float result differs
-// from the twin's only by rounding. Q6_K adds its lanes up per super-block
+// Q4_K, Q5_K and IQ4_XS (below 2^24 per lane, so converted exactly) scale
+// each lane by the super-block scales as the generic twin scales the whole
+// sum, then multiply it by xd and add it into its float lane (KADD, FMA);
+// the lanes are added up once per row (KROWEND), so the float result
+// differs from the twin's only by rounding. Q6_K adds its lanes up per super-block
 // and runs the twin's scalar float operations (matvec_q6_k_amd64.s).
 
 #define KARGS \
