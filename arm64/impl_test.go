@@ -64,10 +64,10 @@ var kernels = map[string][]string{
 	"MatMulIQ4_NL": {implNEON, implNEONDotProd, implAVX2},
 	"MatVecQ5_0":   {implNEON, implNEONDotProd, implAVX2},
 	"MatMulQ5_0":   {implNEON, implNEONDotProd, implAVX2},
-	"MatVecQ4_1":   {implNEON, implNEONDotProd},
-	"MatMulQ4_1":   {implNEON, implNEONDotProd},
-	"MatVecQ5_1":   {implNEON, implNEONDotProd},
-	"MatMulQ5_1":   {implNEON, implNEONDotProd},
+	"MatVecQ4_1":   {implNEON, implNEONDotProd, implAVX2},
+	"MatMulQ4_1":   {implNEON, implNEONDotProd, implAVX2},
+	"MatVecQ5_1":   {implNEON, implNEONDotProd, implAVX2},
+	"MatMulQ5_1":   {implNEON, implNEONDotProd, implAVX2},
 }
 
 // cpuNEON, cpuDotProd, cpuAVX2 and cpuAVX512 are what this CPU offers:
