@@ -106,3 +106,49 @@ func TestNoReadsOutsideInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestNoReadsOutsideBlockInputs is TestNoReadsOutsideInputs for the K-type,
+// IQ4_XS and 32-value block kernels and QuantizeQ8_K: weights, activation
+// codes, scales and sums each fenced, every implementation.
+func TestNoReadsOutsideBlockInputs(t *testing.T) {
+	r := implRand(16)
+	for _, atStart := range []bool{false, true} {
+		for _, shape := range []struct{ rows, nb, T int }{{13, 3, 3}, {8, 1, 2}, {1, 2, 1}, {9, 1, 1}} {
+			rows, nb, T := shape.rows, shape.nb, shape.T
+			out := make([]float32, rows*T)
+			xqs, xds, xss := kActs(r, nb*T, 1, nil, 0)
+			xq, xd := fencedI8(t, xqs, atStart), fencedF32(t, xds, atStart)
+			xsu := make([]uint16, len(xss))
+			for i, v := range xss {
+				xsu[i] = uint16(v)
+			}
+			xsf := fencedU16(t, xsu, atStart)
+			xs := unsafe.Slice((*int16)(unsafe.Pointer(&xsf[0])), len(xsf))
+			n := nb * QKK
+			for _, k := range kKernels {
+				w := fencedCopy(t, kWeights(r, k, rows, nb, func() uint16 { return randHalf(r, 5, 12) }), atStart)
+				forEachImpl(t, k.mvName, func(t *testing.T, impl string) {
+					k.mv(out[:rows], w, xq[len(xq)-n:], xd[len(xd)-nb:], xs[len(xs)-nb*16:])
+					k.mv(out[:rows], w, xq[:n], xd[:nb], xs[:nb*16])
+				})
+				forEachImpl(t, k.mmName, func(t *testing.T, impl string) { k.mm(out, rows, w, xq, xd, xs, T) })
+			}
+			nq := nb * QK
+			q8q, q8d, q8s := q32Acts(r, nb*T, kActCases[0])
+			cq, cd, cs := fencedI8(t, q8q, atStart), fencedF32(t, q8d, atStart), fencedF32(t, q8s, atStart)
+			for _, k := range q32Kernels {
+				w := fencedCopy(t, q32Weights(r, k, rows, nb, func() uint16 { return randHalf(r, 5, 12) }, -1), atStart)
+				forEachImpl(t, k.mvName, func(t *testing.T, impl string) {
+					k.mv(out[:rows], w, cq[len(cq)-nq:], cd[len(cd)-nb:], cs[len(cs)-nb:])
+					k.mv(out[:rows], w, cq[:nq], cd[:nb], cs[:nb])
+				})
+				forEachImpl(t, k.mmName, func(t *testing.T, impl string) { k.mm(out, rows, w, cq, cd, cs, T) })
+			}
+			forEachImpl(t, "QuantizeQ8_K", func(t *testing.T, impl string) {
+				x := fencedF32(t, randF32(r, n, 1), atStart)
+				QuantizeQ8_K(fencedI8(t, make([]int8, n), atStart), fencedF32(t, make([]float32, nb), atStart),
+					unsafe.Slice((*int16)(unsafe.Pointer(&fencedU16(t, make([]uint16, nb*16), atStart)[0])), nb*16), x)
+			})
+		}
+	}
+}
