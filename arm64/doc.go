@@ -42,8 +42,8 @@
 //
 // On x86-64 (the *_amd64 files, flags useAVX2 and useAVX512 in cpu_amd64.go)
 // the quantizers (QuantizeQ8, QuantizeQ8_K), the
-// F32/F16/Q8_0/Q4_0/Q5_0/Q4_1/Q5_1/IQ4_NL/Q4_K/Q5_K/Q6_K/IQ4_XS matrix ×
-// vector products and their MatMul forms have assembly: AVX2 with FMA and
+// F32/F16/BF16/Q8_0/Q4_0/Q5_0/Q4_1/Q5_1/IQ4_NL/Q4_K/Q5_K/Q6_K/IQ4_XS matrix
+// × vector products and their MatMul forms have assembly: AVX2 with FMA and
 // F16C (x86-64-v3, Haswell on) and, where cpuid reports AVX-512 F/BW/VL and
 // VNNI, VPDPBUSD for the Q8_0 and Q4_0 products. Kernels without amd64
 // assembly run their twins there. CI tests the AVX2 path under qemu-x86_64

@@ -108,8 +108,8 @@ func TestNoReadsOutsideInputs(t *testing.T) {
 }
 
 // TestNoReadsOutsideBlockInputs is TestNoReadsOutsideInputs for the K-type,
-// IQ4_XS and 32-value block kernels and QuantizeQ8_K: weights, activation
-// codes, scales and sums each fenced, every implementation.
+// IQ4_XS, 32-value block and BF16 kernels and QuantizeQ8_K: weights,
+// activation codes, scales and sums each fenced, every implementation.
 func TestNoReadsOutsideBlockInputs(t *testing.T) {
 	r := implRand(16)
 	for _, atStart := range []bool{false, true} {
@@ -144,6 +144,11 @@ func TestNoReadsOutsideBlockInputs(t *testing.T) {
 				})
 				forEachImpl(t, k.mmName, func(t *testing.T, impl string) { k.mm(out, rows, w, cq, cd, cs, T) })
 			}
+			cols := 8*nb + 5
+			wb := fencedU16(t, bf16Row(r, rows*cols), atStart)
+			xb := fencedF32(t, randF32(r, cols*T, 1), atStart)
+			forEachImpl(t, "MatVecBF16", func(t *testing.T, impl string) { MatVecBF16(out[:rows], wb, xb[len(xb)-cols:]) })
+			forEachImpl(t, "MatMulBF16", func(t *testing.T, impl string) { MatMulBF16(out, rows, wb, xb, T) })
 			forEachImpl(t, "QuantizeQ8_K", func(t *testing.T, impl string) {
 				x := fencedF32(t, randF32(r, n, 1), atStart)
 				QuantizeQ8_K(fencedI8(t, make([]int8, n), atStart), fencedF32(t, make([]float32, nb), atStart),
