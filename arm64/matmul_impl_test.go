@@ -13,7 +13,7 @@ import (
 // gaps of a stride larger than rows.
 
 var mmTokenCounts = []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 17}
-var mmRowCounts = []int{1, 3, 4, 5, 8, 13}
+var mmRowCounts = []int{1, 3, 4, 5, 6, 8, 13}
 
 // guardedStrided returns an output of T runs of rows values with stride ld
 // and a check that every value outside the runs still holds the sentinel.
@@ -109,10 +109,14 @@ func TestMatMulQ4_0Implementations(t *testing.T) {
 	testMatMulQ(t, "MatMulQ4_0", "MatVecQ4_0", true, MatMulQ4_0, MatVecQ4_0, matVecQ4_0Generic)
 }
 
-func testMatMulF(t *testing.T, kernel string, half bool) {
+func testMatMulF(t *testing.T, kernel, matVec string, half bool) {
 	forEachImpl(t, kernel, func(t *testing.T, impl string) {
+		// The amd64 tiles do a row's arithmetic as the matvec of the same
+		// implementation does, so that a prompt gives the bits of its
+		// tokens fed one by one.
+		exact := currentImpl(matVec) == impl && (impl == implAVX2 || impl == implAVX512)
 		r := implRand(13)
-		for _, cols := range []int{1, 5, 16, 33, 64, 100} {
+		for _, cols := range []int{1, 5, 8, 16, 24, 33, 64, 100} {
 			for _, rows := range mmRowCounts {
 				for _, T := range mmTokenCounts {
 					for _, pad := range []int{0, 3} {
@@ -138,14 +142,19 @@ func testMatMulF(t *testing.T, kernel string, half bool) {
 						check()
 						for tok := 0; tok < T; tok++ {
 							xt := x[tok*cols : (tok+1)*cols]
-							gen := make([]float32, rows)
+							gen, same := make([]float32, rows), make([]float32, rows)
 							if half {
 								matVecF16Generic(gen, wh, xt)
+								MatVecF16(same, wh, xt)
 							} else {
 								matVecF32Generic(gen, wf, xt)
+								MatVecF32(same, wf, xt)
 							}
 							for i := 0; i < rows; i++ {
 								got := out[tok*ld+i]
+								if exact && math.Float32bits(got) != math.Float32bits(same[i]) {
+									t.Fatalf("cols=%d rows=%d T=%d: token %d row %d = %g, %s matvec %g", cols, rows, T, tok, i, got, impl, same[i])
+								}
 								if !implClose(got, gen[i], 1e-5*f32Bound(wf[i*cols:(i+1)*cols], xt)+0x1p-140) {
 									t.Fatalf("cols=%d rows=%d T=%d: token %d row %d = %g, generic %g", cols, rows, T, tok, i, got, gen[i])
 								}
@@ -159,11 +168,11 @@ func testMatMulF(t *testing.T, kernel string, half bool) {
 }
 
 func TestMatMulF32Implementations(t *testing.T) {
-	testMatMulF(t, "MatMulF32", false)
+	testMatMulF(t, "MatMulF32", "MatVecF32", false)
 }
 
 func TestMatMulF16Implementations(t *testing.T) {
-	testMatMulF(t, "MatMulF16", true)
+	testMatMulF(t, "MatMulF16", "MatVecF16", true)
 }
 
 // Every implementation panics on a bad shape as its generic twin does

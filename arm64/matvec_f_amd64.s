@@ -3,15 +3,17 @@
 #include "textflag.h"
 
 // F32 and F16 weights × f32 activations with FMA, 4 rows at a time, then
-// one at a time. Per row two 8-lane sums take 16 columns a step, then 8,
-// then the lanes are added up and the last n mod 8 columns are added one
-// by one. F16 weights are widened with F16C (VCVTPH2PS), exactly. A lone
+// one at a time. Per row one 8-lane sum takes 8 columns a step, then the
+// lanes are added up and the last n mod 8 columns are added one by one:
+// the operations, and so the bits, of a row of the MatMul tiles
+// (matmul_f_amd64.s), so that a prompt gives the logits of its tokens
+// fed one by one. F16 weights are widened with F16C (VCVTPH2PS), exactly. A lone
 // row runs the same operations as a row of a group of 4.
 //
 // Registers: DI out, CX rows left, R8 first row of the group, R9 row
 // bytes, SI x, BX n, R10..R13 row cursors, R14 x cursor, AX columns left,
-// DX scratch; Y0..Y3 and Y4..Y7 the two sums of rows 0..3, Y8, Y9
-// activations, Y10, Y11 scratch.
+// DX scratch; Y0..Y3 the sums of rows 0..3, Y8 activations, Y4..Y7,
+// Y10, Y11 scratch.
 
 // FMA32 and FMA16 add the 8 weights at m times x to acc; SFMA32 and
 // SFMA16 add the one weight at m times X8 to the scalar sum acc. Scalars
@@ -32,34 +34,20 @@
 	VMOVSHDUP    x, t;     \
 	VADDSS       t, x, x
 
-// ROW4/ROW4B run OP on the first/second sums of the 4 rows, with weights
-// at byte offset a and activations b; ROW1/ROW1B on one row.
+// ROW4 runs OP on the sums of the 4 rows, with weights at byte offset a
+// and activations b; ROW1 on one row.
 #define ROW4(OP, a, b) OP(a(R10), b, Y0, Y10); OP(a(R11), b, Y1, Y11); OP(a(R12), b, Y2, Y10); OP(a(R13), b, Y3, Y11)
-#define ROW4B(OP, a, b) OP(a(R10), b, Y4, Y10); OP(a(R11), b, Y5, Y11); OP(a(R12), b, Y6, Y10); OP(a(R13), b, Y7, Y11)
 #define ROW1(OP, a, b) OP(a(R10), b, Y0, Y10)
-#define ROW1B(OP, a, b) OP(a(R10), b, Y4, Y10)
 #define ADV4(es) ADDQ $es, R10; ADDQ $es, R11; ADDQ $es, R12; ADDQ $es, R13
 #define ADV1(es) ADDQ $es, R10
 
 // BODY computes the sums of one group (4 rows with ROW4, ADV4 and G=ALL;
 // one with ROW1, ADV1 and G=NONE) for elements of ES bytes into X0..X3;
 // the labels are passed in because the group and the tail each expand it.
-#define BODY(ES, FMA, SFMA, ROWS, ROWSB, ADV, G, l16, l8, lsum, l1, store) \
+#define BODY(ES, FMA, SFMA, ROWS, ADV, G, l8, lsum, l1, store) \
 	MOVQ   SI, R14;                     \
 	MOVQ   BX, AX;                      \
 	VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3; \
-	VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5; VXORPS Y6, Y6, Y6; VXORPS Y7, Y7, Y7; \
-l16:;                                   \
-	CMPQ    AX, $16;                    \
-	JLT     l8;                         \
-	VMOVUPS (R14), Y8;                  \
-	VMOVUPS 32(R14), Y9;                \
-	ROWS(FMA, 0, Y8);                   \
-	ROWSB(FMA, 8*ES, Y9);               \
-	ADV(16*ES);                         \
-	ADDQ    $64, R14;                   \
-	SUBQ    $16, AX;                    \
-	JMP     l16;                        \
 l8:;                                    \
 	CMPQ    AX, $8;                     \
 	JLT     lsum;                       \
@@ -68,8 +56,8 @@ l8:;                                    \
 	ADV(8*ES);                          \
 	ADDQ    $32, R14;                   \
 	SUBQ    $8, AX;                     \
+	JMP     l8;                         \
 lsum:;                                  \
-	VADDPS Y4, Y0, Y0; VADDPS Y5, Y1, Y1; VADDPS Y6, Y2, Y2; VADDPS Y7, Y3, Y3; \
 	HSUM(Y0, X0, X4); HSUM(Y1, X1, X5); HSUM(Y2, X2, X6); HSUM(Y3, X3, X7); \
 l1:;                                    \
 	TESTQ  AX, AX;                      \
@@ -100,7 +88,7 @@ group:;                           \
 	LEAQ (R8)(R9*1), R11;         \
 	LEAQ (R8)(R9*2), R12;         \
 	LEAQ (R11)(R9*2), R13;        \
-	BODY(ES, FMA, SFMA, ROW4, ROW4B, ADV4, ALL, g16, g8, gsum, g1, gstore); \
+	BODY(ES, FMA, SFMA, ROW4, ADV4, ALL, g8, gsum, g1, gstore); \
 	VMOVSS X0, 0(DI);             \
 	VMOVSS X1, 4(DI);             \
 	VMOVSS X2, 8(DI);             \
@@ -113,7 +101,7 @@ tail:;                            \
 	TESTQ CX, CX;                 \
 	JZ    done;                   \
 	MOVQ  R8, R10;                \
-	BODY(ES, FMA, SFMA, ROW1, ROW1B, ADV1, NONE, t16, t8, tsum, t1, tstore); \
+	BODY(ES, FMA, SFMA, ROW1, ADV1, NONE, t8, tsum, t1, tstore); \
 	VMOVSS X0, 0(DI);             \
 	ADDQ   $4, DI;                \
 	ADDQ   R9, R8;                \
