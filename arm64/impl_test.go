@@ -39,7 +39,7 @@ var kernels = map[string][]string{
 	"Index":        {implNEON},
 	"ReluSquare":   {implNEON},
 	"Max":          {implNEON},
-	"WKV7":         {implNEON},
+	"WKV7":         {implNEON, implAVX2},
 	"Bonus":        {implNEON},
 	"MatVecF32":    {implNEON, implAVX2, implAVX512},
 	"MatVecF16":    {implNEON, implAVX2, implAVX512},
