@@ -30,8 +30,8 @@ const (
 var kernels = map[string][]string{
 	"QuantizeQ8":   {implNEON, implAVX2},
 	"LayerNorm":    {implNEON, implAVX2},
-	"Sigmoid":      {implNEON},
-	"Decay":        {implNEON},
+	"Sigmoid":      {implNEON, implAVX2},
+	"Decay":        {implNEON, implAVX2},
 	"Lerp":         {implNEON},
 	"Add":          {implNEON},
 	"Sub":          {implNEON},
