@@ -23,9 +23,11 @@ import (
 //     generic twin dGeneric;
 //   - k_arm64.go holds d, which checks useNEON exactly when kernels lists
 //     neon for K and useDotProd exactly when it lists neon-dotprod;
-//   - k_amd64.go holds d (k_amd64.s its assembly; the MatMul kernels
-//     reuse the matvec assembly), which checks useAVX2 exactly when kernels lists
-//     avx2 for K and useAVX512 exactly when it lists avx512-vnni;
+//   - k_amd64.go holds d (k_amd64.s its assembly; the quantized MatMul
+//     kernels reuse the matvec assembly, and matmul_f_amd64.s also holds
+//     the AVX-512 float matvecs), which checks useAVX2 exactly when
+//     kernels lists avx2 for K and useAVX512 exactly when it lists
+//     avx512-vnni;
 //   - k_noasm.go holds a d that calls dGeneric, built wherever no assembly
 //     of K is (its build constraint names amd64 exactly when K has it).
 func TestKernelFiles(t *testing.T) {
