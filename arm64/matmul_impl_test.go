@@ -212,3 +212,62 @@ func TestMatMulBadShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestMatMulQ4_0Extremes runs the Q4_0 product on the nibbles' and the
+// activations' extremes (every nibble 0 or 15, activations ±127, −128 and
+// zeros, so that the tiles' corrections −8·Σx are at their largest), with
+// tiny and huge scales, for token counts that leave tokens to the matvec.
+func TestMatMulQ4_0Extremes(t *testing.T) {
+	forEachImpl(t, "MatMulQ4_0", func(t *testing.T, impl string) {
+		exact := currentImpl("MatVecQ4_0") == impl
+		r := implRand(15)
+		for _, nb := range []int{1, 7} {
+			for _, T := range []int{4, 8, 13, 20} {
+				for wi, wb := range []int{0x00, 0xff, 0x0f, -1} {
+					for ai, act := range []int{127, -127, -128, 0, -1} {
+						rows, cols := 8, nb*QK
+						w := qWeights(r, true, rows, nb, func() uint16 {
+							return [...]uint16{0x7bff, 0x0001, 0x0400, 0x3c00}[r.IntN(4)]
+						})
+						if wb >= 0 {
+							for i := 0; i < rows*nb; i++ {
+								for j := 2; j < BlockQ4_0; j++ {
+									w[i*BlockQ4_0+j] = byte(wb)
+								}
+							}
+						}
+						xq, xd := quantizedActs(1)(r, nb*T)
+						if act >= -128 && act != -1 {
+							for i := range xq {
+								xq[i] = int8(act)
+							}
+						}
+						for b := range xd {
+							xd[b] = [...]float32{1e-30, 1, 3e-5}[r.IntN(3)]
+						}
+						out, check := guardedStrided(t, T, rows, rows)
+						MatMulQ4_0(out, rows, w, xq, xd, T)
+						check()
+						for tok := 0; tok < T; tok++ {
+							xt, dt := xq[tok*cols:(tok+1)*cols], xd[tok*nb:(tok+1)*nb]
+							same := make([]float32, rows)
+							MatVecQ4_0(same, w, xt, dt)
+							gen := make([]float32, rows)
+							matVecQ4_0Generic(gen, w, xt, dt)
+							for i := range rows {
+								got := out[tok*rows+i]
+								if exact && math.Float32bits(got) != math.Float32bits(same[i]) {
+									t.Fatalf("nb=%d T=%d weights %d acts %d: token %d row %d = %g, matvec %g", nb, T, wi, ai, tok, i, got, same[i])
+								}
+								mag, abs := qBound(w[i*nb*BlockQ4_0:(i+1)*nb*BlockQ4_0], true, xt, dt)
+								if !implClose(got, gen[i], 1e-5*mag+abs) {
+									t.Fatalf("nb=%d T=%d weights %d acts %d: token %d row %d = %g, generic %g", nb, T, wi, ai, tok, i, got, gen[i])
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}

@@ -15,10 +15,10 @@ func matMulQ8_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *in
 func matMulQ8_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
 
 //go:noescape
-func matMulQ4_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
+func matMulQ4_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, xs *int32, nb, tiles int)
 
 //go:noescape
-func matMulQ4_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
+func matMulQ4_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, xs *int32, nb, tiles int)
 
 func matMulQ8_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T int) {
 	if useDotProd {
@@ -70,7 +70,9 @@ func matMulQ4_0(out []float32, ldOut int, w []byte, xq []int8, xd []float32, T i
 // 8 (or 4) token scales with one instruction instead of one per token. It
 // lives on the stack of matMulQuantDot (32 KiB): up to 32 tokens per call
 // for rows of up to 256 blocks, fewer (the weights then stream once per
-// call) for wider rows.
+// call) for wider rows. The Q4_0 tiles take, in the same layout, each
+// block's correction −8·Σx (xsT): they multiply the nibbles unsigned and
+// start each block's int32 sums from it, as the corrected matvec does.
 const xdTileRoom = 8192
 
 // matMulQuantDot runs a quantized product with the SDOT tiles (Q4_0 when
@@ -87,6 +89,8 @@ func matMulQuantDot(kernel string, out []float32, ldOut int, w []byte, xq []int8
 	tiled := 0
 	if g := xdTileRoom / nb &^ 7; rows4 > 0 && g > 0 {
 		var xdT [xdTileRoom]float32
+		var xsT [xdTileRoom]int32
+		var sums [xdTileRoom / 8]int32
 		for ; T-tiled >= 8; tiled += g {
 			n := min(g, (T-tiled)&^7) // tokens of this call, 8 per tile
 			g = n
@@ -95,10 +99,16 @@ func matMulQuantDot(kernel string, out []float32, ldOut int, w []byte, xq []int8
 				for b, d := range xd[(tiled+t)*nb : (tiled+t+1)*nb] {
 					xdT[(tile*nb+b)*8+j] = d
 				}
+				if q4 {
+					q8BlockSums8(&xq[(tiled+t)*cols], nb, &sums[0])
+					for b, c := range sums[:nb] {
+						xsT[(tile*nb+b)*8+j] = -c
+					}
+				}
 			}
 			o, x := &out[tiled*ldOut], &xq[tiled*cols]
 			if q4 {
-				matMulQ4_0Dot8(o, ldOut, &w[0], rows4, rb, x, &xdT[0], nb, n/8)
+				matMulQ4_0Dot8(o, ldOut, &w[0], rows4, rb, x, &xdT[0], &xsT[0], nb, n/8)
 			} else {
 				matMulQ8_0Dot8(o, ldOut, &w[0], rows4, rb, x, &xdT[0], nb, n/8)
 			}
@@ -108,10 +118,16 @@ func matMulQuantDot(kernel string, out []float32, ldOut int, w []byte, xq []int8
 				for b, d := range xd[(tiled+t)*nb : (tiled+t+1)*nb] {
 					xdT[b*4+t] = d
 				}
+				if q4 {
+					q8BlockSums8(&xq[(tiled+t)*cols], nb, &sums[0])
+					for b, c := range sums[:nb] {
+						xsT[b*4+t] = -c
+					}
+				}
 			}
 			o, x := &out[tiled*ldOut], &xq[tiled*cols]
 			if q4 {
-				matMulQ4_0Dot4(o, ldOut, &w[0], rows4, rb, x, &xdT[0], nb, 1)
+				matMulQ4_0Dot4(o, ldOut, &w[0], rows4, rb, x, &xdT[0], &xsT[0], nb, 1)
 			} else {
 				matMulQ8_0Dot4(o, ldOut, &w[0], rows4, rb, x, &xdT[0], nb, 1)
 			}

@@ -12,10 +12,11 @@
 // token and block: 8 SDOT, then one SCVTF, FMUL (row scales × token
 // scale) and FMLA. The float arithmetic per (row, token) is the matvec's
 // (float sums over blocks in order, same fused multiply-adds), so results
-// equal MatVecQ8_0 bit for bit, and MatVecQ4_0 too except where a partial
-// sum leaves the normal float range (the Q4_0 tiles sum 16-fold values
-// and scale by 1/16 at the end; the Q4_0 matvec sums corrected unsigned
-// nibbles).
+// equal MatVecQ8_0 bit for bit, and MatVecQ4_0 too: the Q4_0 tiles take
+// the nibbles unsigned and start each token's int32 sums from the block's
+// correction −8·Σx, as the corrected matvec (matVecQ4_0DotC) does; the
+// uncorrected matvec (rows of more than q4CorrMax blocks) sums 16-fold
+// values, the same floats but where a partial sum leaves the normal range.
 //
 // Registers:
 //	R0 out (row group), R1 output stride in bytes, R2 first row of the
@@ -23,13 +24,13 @@
 //	R8 token tiles, R9..R12 row cursors, R13 activation cursor (post-
 //	incremented by R15 = columns: token to token), R14 scale cursor
 //	(post-incremented by R16 = 4·blocks), R17 blocks left, R19 tiles left,
-//	R20 out cursor, R21 rewind of R13 after a block (R22 unused), R23/R24
-//	first activation/scale of the tile, R25 scratch.
+//	R20 out cursor, R21 rewind of R13 after a block, R22 corrections'
+//	cursor (Q4_0), R23/R24 first activation/scale of the tile, R25 = xs − xd
+//	(Q4_0).
 //	V0..V7 transposed codes (Q4_0: V0..V3 high, V4..V7 low nibbles),
 //	V8..V15 int32 sums of tokens 0..7, V16..V23 float sums of tokens 0..7,
 //	V24, V25 the token's activations, V26 fp16 row scales, V27 the same as
-//	float32, V28, V29 token scales, V30 scratch (Q4_0: 0x88, V31 0xF0
-//	while unpacking).
+//	float32, V28, V29 token scales, V30 scratch, V31 = 0x0F (Q4_0).
 
 // Q8 row: scale into V26.H[r], 32 codes transposed into lane r of V0..V7.
 #define MMQ8ROW(p, n, r) \
@@ -42,23 +43,19 @@
 	VLD1.P	2(p), V26.H[r]; \
 	LD4_S_LANE_P16(0, r, n)
 
-// Q4 unpack (see matvec_q4_0_arm64.s): V4..V7 = 16·(low nibble − 8),
-// V0..V3 = 16·(high nibble − 8).
+// Q4 unpack (see matvec_q4_0_arm64.s): the nibbles unsigned, V4..V7 =
+// low nibbles, V0..V3 = high nibbles (V31 = 0x0F in every byte). Each
+// token's sums start from the block's correction −8·Σx (MMTOKQ4), so they
+// are Σ (q−8)·x exactly, as in the corrected matvec (matVecQ4_0DotC).
 #define MMQ4UNPACK \
-	VMOVI	$0x88, V30.B16; \
-	VMOVI	$0xf0, V31.B16; \
-	EOR_16B(0, 0, 30); \
-	EOR_16B(1, 1, 30); \
-	EOR_16B(2, 2, 30); \
-	EOR_16B(3, 3, 30); \
-	SHL_16B(4, 0, 4); \
-	SHL_16B(5, 1, 4); \
-	SHL_16B(6, 2, 4); \
-	SHL_16B(7, 3, 4); \
-	AND_16B(0, 0, 31); \
-	AND_16B(1, 1, 31); \
-	AND_16B(2, 2, 31); \
-	AND_16B(3, 3, 31)
+	AND_16B(4, 0, 31); \
+	AND_16B(5, 1, 31); \
+	AND_16B(6, 2, 31); \
+	AND_16B(7, 3, 31); \
+	USHR_16B(0, 0, 4); \
+	USHR_16B(1, 1, 4); \
+	USHR_16B(2, 2, 4); \
+	USHR_16B(3, 3, 4)
 
 // MMACT loads the next token's 32 activations of this block.
 #define MMACT \
@@ -85,7 +82,7 @@
 
 #define MMTOKQ4(a, f, xr, xl) \
 	MMACT; \
-	EOR_16B(a, a, a); \
+	LD1R_4S_P4(a, 22); \
 	SDOT_4S_ELEM(a, 4, 24, 0); \
 	SDOT_4S_ELEM(a, 5, 24, 1); \
 	SDOT_4S_ELEM(a, 6, 24, 2); \
@@ -145,22 +142,6 @@
 	VST1.P	[V22.S4], (R20)(R1); \
 	VST1.P	[V23.S4], (R20)(R1)
 
-// MMSCALE16 multiplies the float sums of NT tokens by 1/16 (Q4_0).
-#define MMSCALE16_4 \
-	MOVW	$0x3d800000, R25; \
-	VDUP	R25, V30.S4; \
-	FMUL_4S(16, 16, 30); \
-	FMUL_4S(17, 17, 30); \
-	FMUL_4S(18, 18, 30); \
-	FMUL_4S(19, 19, 30)
-
-#define MMSCALE16_8 \
-	MMSCALE16_4; \
-	FMUL_4S(20, 20, 30); \
-	FMUL_4S(21, 21, 30); \
-	FMUL_4S(22, 22, 30); \
-	FMUL_4S(23, 23, 30)
-
 #define MMARGS \
 	MOVD	out+0(FP), R0; \
 	MOVD	ldOut+8(FP), R1; \
@@ -176,12 +157,35 @@
 	LSL	$5, R7, R15; \
 	LSL	$2, R7, R16
 
-// MMREWIND sets R21 = nt·columns − 32 and R22 = nt·4·blocks − 4.
+// MMARGSQ4 is MMARGS for the Q4_0 tiles, which take the corrections xs
+// after xd: R25 = xs − xd (the corrections' cursor R22 starts each tile at
+// R24 + R25), V31 = 0x0F in every byte.
+#define MMARGSQ4 \
+	MOVD	out+0(FP), R0; \
+	MOVD	ldOut+8(FP), R1; \
+	LSL	$2, R1, R1; \
+	MOVD	w+16(FP), R2; \
+	MOVD	rows+24(FP), R3; \
+	LSR	$2, R3, R3; \
+	MOVD	rowBytes+32(FP), R4; \
+	MOVD	xq+40(FP), R5; \
+	MOVD	xd+48(FP), R6; \
+	MOVD	xs+56(FP), R25; \
+	SUB	R6, R25, R25; \
+	MOVD	nb+64(FP), R7; \
+	MOVD	tiles+72(FP), R8; \
+	LSL	$5, R7, R15; \
+	LSL	$2, R7, R16; \
+	VMOVI	$0x0f, V31.B16
+
+// MMQ4TILE points the corrections' cursor at the tile's first.
+#define MMQ4TILE \
+	ADD	R25, R24, R22
+
+// MMREWIND sets R21 = nt·columns − 32.
 #define MMREWIND(shift) \
 	LSL	$shift, R15, R21; \
-	SUB	$32, R21, R21; \
-	LSL	$shift, R16, R22; \
-	SUB	$4, R22, R22
+	SUB	$32, R21, R21
 
 // MMQ8ROWS and MMQ4ROWS load the block's 4 rows (Q4_0: and unpack them).
 #define MMQ8ROWS \
@@ -207,7 +211,7 @@
 // adds each token's products), then SCALE and STORE the tile's sums.
 // Labels are local to a TEXT symbol, so every kernel that expands this
 // has its own.
-#define MMTILES(shift, ROWS, XD, TOKENS, TOK, SCALE, STORE) \
+#define MMTILES(shift, ROWS, XD, TOKENS, TOK, SCALE, STORE, TILESTART) \
 	MMREWIND(shift); \
 group: \
 	MOVD	R5, R23; \
@@ -222,6 +226,7 @@ tile: \
 	MOVD	R23, R13; \
 	MOVD	R24, R14; \
 	MOVD	R7, R17; \
+	TILESTART; \
 	MMZERO8; \
 block: \
 	ROWS; \
@@ -247,20 +252,21 @@ block: \
 // rows a multiple of 4 (≥ 4), tiles·8 tokens, nb ≥ 1. Needs dotprod.
 TEXT ·matMulQ8_0Dot8(SB), NOSPLIT, $0-72
 	MMARGS
-	MMTILES(3, MMQ8ROWS, MMXD8, MMTOKENS8, MMTOKQ8, MMNONE, MMSTORE8)
+	MMTILES(3, MMQ8ROWS, MMXD8, MMTOKENS8, MMTOKQ8, MMNONE, MMSTORE8, MMNONE)
 
 // func matMulQ8_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
 // As matMulQ8_0Dot8 with tiles of 4 tokens.
 TEXT ·matMulQ8_0Dot4(SB), NOSPLIT, $0-72
 	MMARGS
-	MMTILES(2, MMQ8ROWS, MMXD4, MMTOKENS4, MMTOKQ8, MMNONE, MMSTORE4)
+	MMTILES(2, MMQ8ROWS, MMXD4, MMTOKENS4, MMTOKQ8, MMNONE, MMSTORE4, MMNONE)
 
-// func matMulQ4_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
-TEXT ·matMulQ4_0Dot8(SB), NOSPLIT, $0-72
-	MMARGS
-	MMTILES(3, MMQ4ROWS, MMXD8, MMTOKENS8, MMTOKQ4, MMSCALE16_8, MMSTORE8)
+// func matMulQ4_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, xs *int32, nb, tiles int)
+// xs: the blocks' corrections −8·Σx in the layout of xd.
+TEXT ·matMulQ4_0Dot8(SB), NOSPLIT, $0-80
+	MMARGSQ4
+	MMTILES(3, MMQ4ROWS, MMXD8, MMTOKENS8, MMTOKQ4, MMNONE, MMSTORE8, MMQ4TILE)
 
-// func matMulQ4_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
-TEXT ·matMulQ4_0Dot4(SB), NOSPLIT, $0-72
-	MMARGS
-	MMTILES(2, MMQ4ROWS, MMXD4, MMTOKENS4, MMTOKQ4, MMSCALE16_4, MMSTORE4)
+// func matMulQ4_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, xs *int32, nb, tiles int)
+TEXT ·matMulQ4_0Dot4(SB), NOSPLIT, $0-80
+	MMARGSQ4
+	MMTILES(2, MMQ4ROWS, MMXD4, MMTOKENS4, MMTOKQ4, MMNONE, MMSTORE4, MMQ4TILE)

@@ -81,6 +81,8 @@
 // lane i of four consecutive registers (a transposing load). n is the
 // number of the general register (R7 → 7).
 #define LD4_S_LANE_P16(t, i, n) WORD $(0x0dffa000 | (((i)>>1)<<30) | (((i)&1)<<12) | ((n)<<5) | (t))
+// LD1R {Vt.4S}, [Xn], #4 (one word into every lane, post-incremented)
+#define LD1R_4S_P4(t, n) NEON_RR(0x4ddfc800, t, n)
 
 // --- conversions ---
 

@@ -51,6 +51,7 @@ LD4_S_LANE_P16(0, 0, 7)|ld4	{v0.s-v3.s}[0], [x7], #16
 LD4_S_LANE_P16(0, 1, 7)|ld4	{v0.s-v3.s}[1], [x7], #16
 LD4_S_LANE_P16(4, 3, 12)|ld4	{v4.s-v7.s}[3], [x12], #16
 LD4_S_LANE_P16(28, 2, 25)|ld4	{v28.s-v31.s}[2], [x25], #16
+LD1R_4S_P4(9, 22)|ld1r	{v9.4s}, [x22], #4
 SCVTF_4S(1, 2)|scvtf	v1.4s, v2.4s
 FCVTL_4S(1, 2)|fcvtl	v1.4s, v2.4h
 FCVTL2_4S(1, 2)|fcvtl2	v1.4s, v2.8h
