@@ -58,7 +58,7 @@ func matMulF16(out []float32, ldOut int, w []uint16, x []float32, T int) {
 // rows, tiles).
 func matMulFloatTiles(rows, cols, T, ldOut int, tile8, tile4 func(outOff, xOff, rows, tiles int)) (rowsDone, tokensDone int) {
 	rows2 := rows &^ 1
-	if rows2 == 0 || cols%16 != 0 || T < 4 {
+	if rows2 == 0 || cols < 16 || cols%16 != 0 || T < 4 {
 		return 0, 0
 	}
 	t := tileTokens(T,

@@ -12,8 +12,9 @@
 // Registers: R0 out (row pair), R1 output stride in bytes, R2 first row of
 // the pair, R3 row pairs left, R4 row bytes, R5 x, R6 columns·4 (token
 // stride of x), R7 chunks per row, R8 token tiles, R9, R10 row cursors,
-// R11 x cursor, R12 chunks left, R13 tiles left, R14 out cursor, R15 x
-// rewind after a chunk (nt·columns·4 − 64), R16 first x of the tile.
+// R11 x cursor, R12 chunks left after the first, R13 tiles left, R14 out
+// cursor, R15 x rewind after a chunk (nt·columns·4 − 64), R16 first x of
+// the tile.
 // V0..V3 row 0, V4..V7 row 1, V8..V11 x, V12+2t / V13+2t the sums of
 // token t for rows 0 / 1, V28, V29 fp16 weights.
 
@@ -44,6 +45,33 @@
 	FMLA_4S(a+1, 6, 10); \
 	FMLA_4S(a+1, 7, 11)
 
+// MFTOKF is MFTOK for the first chunk: the products set the sums (the same
+// values as MFTOK on zeros, but for the sign of a zero sum), so the tiles
+// need no zeroing.
+#define MFTOKF(a) \
+	VLD1.P	(R11)(R6), [V8.S4, V9.S4, V10.S4, V11.S4]; \
+	FMUL_4S(a, 0, 8); \
+	FMLA_4S(a, 1, 9); \
+	FMLA_4S(a, 2, 10); \
+	FMLA_4S(a, 3, 11); \
+	FMUL_4S(a+1, 4, 8); \
+	FMLA_4S(a+1, 5, 9); \
+	FMLA_4S(a+1, 6, 10); \
+	FMLA_4S(a+1, 7, 11)
+
+#define MFTOKSF4 \
+	MFTOKF(12); \
+	MFTOKF(14); \
+	MFTOKF(16); \
+	MFTOKF(18)
+
+#define MFTOKSF8 \
+	MFTOKSF4; \
+	MFTOKF(20); \
+	MFTOKF(22); \
+	MFTOKF(24); \
+	MFTOKF(26)
+
 #define MFTOKS4 \
 	MFTOK(12); \
 	MFTOK(14); \
@@ -57,35 +85,24 @@
 	MFTOK(24); \
 	MFTOK(26)
 
-// MFOUT folds token sums a (row 0), a+1 (row 1) into two floats and
-// stores them at the out cursor, which moves to the next token.
-#define MFOUT(a, lane) \
+// MFOUT2 folds the sums of two tokens, a / a+1 (rows 0 / 1 of the first)
+// and b / b+1 (the second), into [a0, a1, b0, b1] and stores each token's
+// two floats at the out cursor, which moves on token by token.
+#define MFOUT2(a, b, lane0, lane1) \
 	FADDP_4S(a, a, a+1); \
-	FADDP_4S(a, a, a); \
-	VST1.P	lane, (R14)(R1)
+	FADDP_4S(b, b, b+1); \
+	FADDP_4S(a, a, b); \
+	VST1.P	lane0, (R14)(R1); \
+	VST1.P	lane1, (R14)(R1)
 
-#define MFZERO(n) EOR_16B(n, n, n)
+#define MFOUT4 \
+	MFOUT2(12, 14, V12.D[0], V12.D[1]); \
+	MFOUT2(16, 18, V16.D[0], V16.D[1])
 
-#define MFZERO8 \
-	MFZERO(12); \
-	MFZERO(13); \
-	MFZERO(14); \
-	MFZERO(15); \
-	MFZERO(16); \
-	MFZERO(17); \
-	MFZERO(18); \
-	MFZERO(19)
-
-#define MFZERO16 \
-	MFZERO8; \
-	MFZERO(20); \
-	MFZERO(21); \
-	MFZERO(22); \
-	MFZERO(23); \
-	MFZERO(24); \
-	MFZERO(25); \
-	MFZERO(26); \
-	MFZERO(27)
+#define MFOUT8 \
+	MFOUT4; \
+	MFOUT2(20, 22, V20.D[0], V20.D[1]); \
+	MFOUT2(24, 26, V24.D[0], V24.D[1])
 
 #define MFARGS \
 	MOVD	out+0(FP), R0; \
@@ -101,169 +118,63 @@
 	LSL	$2, R6, R6; \
 	MOVD	tiles+56(FP), R8
 
+// MFTILES is the body of a tile kernel after MFARGS, for tiles of
+// 1<<shift tokens: for each pair of rows, for each tile, the first chunk
+// (W loads and widens the weights, FIRST sets the sums), the other chunks
+// (TOKS adds to them), then OUT. Labels are local to a TEXT symbol, so
+// every kernel that expands this has its own.
+#define MFTILES(shift, W, FIRST, TOKS, OUT) \
+	LSL	$shift, R6, R15; \
+	SUB	$64, R15, R15; \
+pair: \
+	MOVD	R5, R16; \
+	MOVD	R0, R14; \
+	MOVD	R8, R13; \
+tile: \
+	MOVD	R2, R9; \
+	ADD	R4, R9, R10; \
+	MOVD	R16, R11; \
+	W; \
+	FIRST; \
+	SUB	R15, R11, R11; \
+	SUBS	$1, R7, R12; \
+	BEQ	fold; \
+chunk: \
+	W; \
+	TOKS; \
+	SUB	R15, R11, R11; \
+	SUBS	$1, R12, R12; \
+	BNE	chunk; \
+fold: \
+	OUT; \
+	ADD	R6<<shift, R16, R16; \
+	SUBS	$1, R13, R13; \
+	BNE	tile; \
+	ADD	$8, R0, R0; \
+	MOVD	R10, R2; \
+	SUBS	$1, R3, R3; \
+	BNE	pair; \
+	RET
+
 // The four functions below are the same loop with F32/F16 weights and 8/4
-// tokens per tile; rows is even, tiles ≥ 1, cols a multiple of 16.
+// tokens per tile; rows is even, tiles ≥ 1, cols a positive multiple of 16.
 
 // func matMulF32Tile8(out *float32, ldOut int, w *float32, rows, rowBytes int, x *float32, cols, tiles int)
 TEXT ·matMulF32Tile8(SB), NOSPLIT, $0-64
 	MFARGS
-	LSL	$3, R6, R15
-	SUB	$64, R15, R15
-
-f32t8_pair:
-	MOVD	R5, R16
-	MOVD	R0, R14
-	MOVD	R8, R13
-
-f32t8_tile:
-	MOVD	R2, R9
-	ADD	R4, R9, R10
-	MOVD	R16, R11
-	MOVD	R7, R12
-	MFZERO16
-
-f32t8_chunk:
-	MFW32
-	MFTOKS8
-	SUB	R15, R11, R11
-	SUBS	$1, R12, R12
-	BNE	f32t8_chunk
-
-	MFOUT(12, V12.D[0])
-	MFOUT(14, V14.D[0])
-	MFOUT(16, V16.D[0])
-	MFOUT(18, V18.D[0])
-	MFOUT(20, V20.D[0])
-	MFOUT(22, V22.D[0])
-	MFOUT(24, V24.D[0])
-	MFOUT(26, V26.D[0])
-	ADD	R6<<3, R16, R16
-	SUBS	$1, R13, R13
-	BNE	f32t8_tile
-
-	ADD	$8, R0, R0
-	MOVD	R10, R2
-	SUBS	$1, R3, R3
-	BNE	f32t8_pair
-	RET
+	MFTILES(3, MFW32, MFTOKSF8, MFTOKS8, MFOUT8)
 
 // func matMulF32Tile4(out *float32, ldOut int, w *float32, rows, rowBytes int, x *float32, cols, tiles int)
 TEXT ·matMulF32Tile4(SB), NOSPLIT, $0-64
 	MFARGS
-	LSL	$2, R6, R15
-	SUB	$64, R15, R15
-
-f32t4_pair:
-	MOVD	R5, R16
-	MOVD	R0, R14
-	MOVD	R8, R13
-
-f32t4_tile:
-	MOVD	R2, R9
-	ADD	R4, R9, R10
-	MOVD	R16, R11
-	MOVD	R7, R12
-	MFZERO8
-
-f32t4_chunk:
-	MFW32
-	MFTOKS4
-	SUB	R15, R11, R11
-	SUBS	$1, R12, R12
-	BNE	f32t4_chunk
-
-	MFOUT(12, V12.D[0])
-	MFOUT(14, V14.D[0])
-	MFOUT(16, V16.D[0])
-	MFOUT(18, V18.D[0])
-	ADD	R6<<2, R16, R16
-	SUBS	$1, R13, R13
-	BNE	f32t4_tile
-
-	ADD	$8, R0, R0
-	MOVD	R10, R2
-	SUBS	$1, R3, R3
-	BNE	f32t4_pair
-	RET
+	MFTILES(2, MFW32, MFTOKSF4, MFTOKS4, MFOUT4)
 
 // func matMulF16Tile8(out *float32, ldOut int, w *uint16, rows, rowBytes int, x *float32, cols, tiles int)
 TEXT ·matMulF16Tile8(SB), NOSPLIT, $0-64
 	MFARGS
-	LSL	$3, R6, R15
-	SUB	$64, R15, R15
-
-f16t8_pair:
-	MOVD	R5, R16
-	MOVD	R0, R14
-	MOVD	R8, R13
-
-f16t8_tile:
-	MOVD	R2, R9
-	ADD	R4, R9, R10
-	MOVD	R16, R11
-	MOVD	R7, R12
-	MFZERO16
-
-f16t8_chunk:
-	MFW16
-	MFTOKS8
-	SUB	R15, R11, R11
-	SUBS	$1, R12, R12
-	BNE	f16t8_chunk
-
-	MFOUT(12, V12.D[0])
-	MFOUT(14, V14.D[0])
-	MFOUT(16, V16.D[0])
-	MFOUT(18, V18.D[0])
-	MFOUT(20, V20.D[0])
-	MFOUT(22, V22.D[0])
-	MFOUT(24, V24.D[0])
-	MFOUT(26, V26.D[0])
-	ADD	R6<<3, R16, R16
-	SUBS	$1, R13, R13
-	BNE	f16t8_tile
-
-	ADD	$8, R0, R0
-	MOVD	R10, R2
-	SUBS	$1, R3, R3
-	BNE	f16t8_pair
-	RET
+	MFTILES(3, MFW16, MFTOKSF8, MFTOKS8, MFOUT8)
 
 // func matMulF16Tile4(out *float32, ldOut int, w *uint16, rows, rowBytes int, x *float32, cols, tiles int)
 TEXT ·matMulF16Tile4(SB), NOSPLIT, $0-64
 	MFARGS
-	LSL	$2, R6, R15
-	SUB	$64, R15, R15
-
-f16t4_pair:
-	MOVD	R5, R16
-	MOVD	R0, R14
-	MOVD	R8, R13
-
-f16t4_tile:
-	MOVD	R2, R9
-	ADD	R4, R9, R10
-	MOVD	R16, R11
-	MOVD	R7, R12
-	MFZERO8
-
-f16t4_chunk:
-	MFW16
-	MFTOKS4
-	SUB	R15, R11, R11
-	SUBS	$1, R12, R12
-	BNE	f16t4_chunk
-
-	MFOUT(12, V12.D[0])
-	MFOUT(14, V14.D[0])
-	MFOUT(16, V16.D[0])
-	MFOUT(18, V18.D[0])
-	ADD	R6<<2, R16, R16
-	SUBS	$1, R13, R13
-	BNE	f16t4_tile
-
-	ADD	$8, R0, R0
-	MOVD	R10, R2
-	SUBS	$1, R3, R3
-	BNE	f16t4_pair
-	RET
+	MFTILES(2, MFW16, MFTOKSF4, MFTOKS4, MFOUT4)
