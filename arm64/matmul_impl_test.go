@@ -45,9 +45,11 @@ func testMatMulQ(t *testing.T, kernel, matVec string, q4 bool,
 		exact := currentImpl(matVec) == impl
 		r := implRand(12)
 		// Rows of 300 blocks take the SDOT tiles in calls of 24 tokens (the
-		// room for their scales), then 8, then a tile of 4; rows of 1100
-		// blocks take the matvec kernel for every token.
-		for _, nb := range []int{1, 3, 7, 24, 300, 1100} {
+		// room for their scales), then 8, then a tile of 4 (Q4_0: tiles of
+		// 12 in calls of 24, then 12); rows of 700 blocks leave room for
+		// 8 tokens, not 12; rows of 1100 blocks take the matvec kernel for
+		// every token.
+		for _, nb := range []int{1, 3, 7, 24, 300, 700, 1100} {
 			rowCounts, tokenCounts := mmRowCounts, mmTokenCounts
 			if nb > 24 {
 				rowCounts, tokenCounts = []int{5}, []int{36}

@@ -2,11 +2,11 @@
 
 package arm64
 
-// The SDOT tiles of matmul_q_arm64.s (4 rows × 8 or 4 tokens) cover the
-// rows in multiples of 4 and the tokens in multiples of 4; the remaining
-// tokens and rows run the matvec kernel, whose results are bit-identical.
-// Without the dot product (ARMv8.0) the matvec kernel runs token by token
-// over row blocks (matMulByRows).
+// The SDOT tiles of matmul_q_arm64.s (4 rows × 8 or 4 tokens; Q4_0 also
+// 12) cover the rows in multiples of 4 and the tokens in multiples of 4;
+// the remaining tokens and rows run the matvec kernel, whose results are
+// bit-identical. Without the dot product (ARMv8.0) the matvec kernel runs
+// token by token over row blocks (matMulByRows).
 
 //go:noescape
 func matMulQ8_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, nb, tiles int)
@@ -16,6 +16,9 @@ func matMulQ8_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *in
 
 //go:noescape
 func matMulQ4_0Dot8(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, xs *int32, nb, tiles int)
+
+//go:noescape
+func matMulQ4_0Dot12(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, xs *int32, nb, tiles int)
 
 //go:noescape
 func matMulQ4_0Dot4(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, xs *int32, nb, tiles int)
@@ -87,44 +90,47 @@ func matMulQuantDot(kernel string, out []float32, ldOut int, w []byte, xq []int8
 	}
 	rows4 := rows &^ 3
 	tiled := 0
-	if g := xdTileRoom / nb &^ 7; rows4 > 0 && g > 0 {
+	if g := xdTileRoom / nb; rows4 > 0 && g >= 8 {
 		var xdT [xdTileRoom]float32
 		var xsT [xdTileRoom]int32
 		var sums [xdTileRoom / 8]int32
-		for ; T-tiled >= 8; tiled += g {
-			n := min(g, (T-tiled)&^7) // tokens of this call, 8 per tile
-			g = n
+		// fill lays out the scales (and Q4_0 corrections) of the n tokens
+		// from tiled on in tiles of nt.
+		fill := func(n, nt int) {
 			for t := range n {
-				tile, j := t/8, t%8
+				tile, j := t/nt, t%nt
 				for b, d := range xd[(tiled+t)*nb : (tiled+t+1)*nb] {
-					xdT[(tile*nb+b)*8+j] = d
+					xdT[(tile*nb+b)*nt+j] = d
 				}
 				if q4 {
 					q8BlockSums8(&xq[(tiled+t)*cols], nb, &sums[0])
 					for b, c := range sums[:nb] {
-						xsT[(tile*nb+b)*8+j] = -c
+						xsT[(tile*nb+b)*nt+j] = -c
 					}
 				}
 			}
+		}
+		// Q4_0 runs tiles of 12 tokens first (the rows' codes, loaded and
+		// unpacked once per block, serve 12 tokens instead of 8).
+		for q4 && g >= 12 && T-tiled >= 12 {
+			n := min(g/12, (T-tiled)/12) * 12
+			fill(n, 12)
+			matMulQ4_0Dot12(&out[tiled*ldOut], ldOut, &w[0], rows4, rb, &xq[tiled*cols], &xdT[0], &xsT[0], nb, n/12)
+			tiled += n
+		}
+		for T-tiled >= 8 {
+			n := min(g&^7, (T-tiled)&^7) // tokens of this call, 8 per tile
+			fill(n, 8)
 			o, x := &out[tiled*ldOut], &xq[tiled*cols]
 			if q4 {
 				matMulQ4_0Dot8(o, ldOut, &w[0], rows4, rb, x, &xdT[0], &xsT[0], nb, n/8)
 			} else {
 				matMulQ8_0Dot8(o, ldOut, &w[0], rows4, rb, x, &xdT[0], nb, n/8)
 			}
+			tiled += n
 		}
 		if T-tiled >= 4 {
-			for t := range 4 {
-				for b, d := range xd[(tiled+t)*nb : (tiled+t+1)*nb] {
-					xdT[b*4+t] = d
-				}
-				if q4 {
-					q8BlockSums8(&xq[(tiled+t)*cols], nb, &sums[0])
-					for b, c := range sums[:nb] {
-						xsT[b*4+t] = -c
-					}
-				}
-			}
+			fill(4, 4)
 			o, x := &out[tiled*ldOut], &xq[tiled*cols]
 			if q4 {
 				matMulQ4_0Dot4(o, ldOut, &w[0], rows4, rb, x, &xdT[0], &xsT[0], nb, 1)

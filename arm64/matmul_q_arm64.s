@@ -270,3 +270,112 @@ TEXT ·matMulQ4_0Dot8(SB), NOSPLIT, $0-80
 TEXT ·matMulQ4_0Dot4(SB), NOSPLIT, $0-80
 	MMARGSQ4
 	MMTILES(2, MMQ4ROWS, MMXD4, MMTOKENS4, MMTOKQ4, MMNONE, MMSTORE4, MMQ4TILE)
+
+// The Q4_0 tiles of 12 tokens: the same steps, with one int32 sum (V8)
+// reused token after token, so that 12 float sums fit.
+//	V0..V7 codes, V8 int32 sum of the token, V9 scratch, V10..V21 float
+//	sums of tokens 0..11, V22, V23 the token's activations, V24..V26 token
+//	scales, V27 row scales as float32, V28 fp16 row scales, V31 = 0x0F.
+// R14 and R22 (scales, corrections) run on from tile to tile; R24 =
+// 12·columns.
+
+#define M12ROW(p, n, r) \
+	VLD1.P	2(p), V28.H[r]; \
+	LD4_S_LANE_P16(0, r, n)
+
+#define M12TOK(f, xr, xl) \
+	VLD1.P	(R13)(R15), [V22.B16, V23.B16]; \
+	LD1R_4S_P4(8, 22); \
+	SDOT_4S_ELEM(8, 4, 22, 0); \
+	SDOT_4S_ELEM(8, 5, 22, 1); \
+	SDOT_4S_ELEM(8, 6, 22, 2); \
+	SDOT_4S_ELEM(8, 7, 22, 3); \
+	SDOT_4S_ELEM(8, 0, 23, 0); \
+	SDOT_4S_ELEM(8, 1, 23, 1); \
+	SDOT_4S_ELEM(8, 2, 23, 2); \
+	SDOT_4S_ELEM(8, 3, 23, 3); \
+	SCVTF_4S(8, 8); \
+	FMUL_4S_ELEM(9, 27, xr, xl); \
+	FMLA_4S(f, 8, 9)
+
+// func matMulQ4_0Dot12(out *float32, ldOut int, w *byte, rows, rowBytes int, xq *int8, xd *float32, xs *int32, nb, tiles int)
+// rows a multiple of 4 (≥ 4), tiles·12 tokens, nb ≥ 1; xd, xs laid out as
+// xd[tile][block][token of the tile]. Needs dotprod.
+TEXT ·matMulQ4_0Dot12(SB), NOSPLIT, $0-80
+	MMARGSQ4
+	LSL	$3, R15, R24
+	ADD	R15<<2, R24, R24
+	SUB	$32, R24, R21
+
+q12_group:
+	MOVD	R5, R23
+	MOVD	R6, R14
+	ADD	R25, R6, R22
+	MOVD	R0, R20
+	MOVD	R8, R19
+
+q12_tile:
+	MOVD	R2, R9
+	ADD	R4, R9, R10
+	ADD	R4, R10, R11
+	ADD	R4, R11, R12
+	MOVD	R23, R13
+	MOVD	R7, R17
+	VEOR	V10.B16, V10.B16, V10.B16
+	VEOR	V11.B16, V11.B16, V11.B16
+	VEOR	V12.B16, V12.B16, V12.B16
+	VEOR	V13.B16, V13.B16, V13.B16
+	VEOR	V14.B16, V14.B16, V14.B16
+	VEOR	V15.B16, V15.B16, V15.B16
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+	VEOR	V20.B16, V20.B16, V20.B16
+	VEOR	V21.B16, V21.B16, V21.B16
+
+q12_block:
+	M12ROW(R9, 9, 0)
+	M12ROW(R10, 10, 1)
+	M12ROW(R11, 11, 2)
+	M12ROW(R12, 12, 3)
+	MMQ4UNPACK
+	FCVTL_4S(27, 28)
+	VLD1.P	48(R14), [V24.S4, V25.S4, V26.S4]
+	M12TOK(10, 24, 0)
+	M12TOK(11, 24, 1)
+	M12TOK(12, 24, 2)
+	M12TOK(13, 24, 3)
+	M12TOK(14, 25, 0)
+	M12TOK(15, 25, 1)
+	M12TOK(16, 25, 2)
+	M12TOK(17, 25, 3)
+	M12TOK(18, 26, 0)
+	M12TOK(19, 26, 1)
+	M12TOK(20, 26, 2)
+	M12TOK(21, 26, 3)
+	SUB	R21, R13, R13
+	SUBS	$1, R17, R17
+	BNE	q12_block
+
+	VST1.P	[V10.S4], (R20)(R1)
+	VST1.P	[V11.S4], (R20)(R1)
+	VST1.P	[V12.S4], (R20)(R1)
+	VST1.P	[V13.S4], (R20)(R1)
+	VST1.P	[V14.S4], (R20)(R1)
+	VST1.P	[V15.S4], (R20)(R1)
+	VST1.P	[V16.S4], (R20)(R1)
+	VST1.P	[V17.S4], (R20)(R1)
+	VST1.P	[V18.S4], (R20)(R1)
+	VST1.P	[V19.S4], (R20)(R1)
+	VST1.P	[V20.S4], (R20)(R1)
+	VST1.P	[V21.S4], (R20)(R1)
+	ADD	R24, R23, R23
+	SUBS	$1, R19, R19
+	BNE	q12_tile
+
+	ADD	$16, R0, R0
+	MOVD	R12, R2
+	SUBS	$1, R3, R3
+	BNE	q12_group
+	RET
