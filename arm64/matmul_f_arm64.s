@@ -13,8 +13,8 @@
 // the pair, R3 row pairs left, R4 row bytes, R5 x, R6 columns·4 (token
 // stride of x), R7 chunks per row, R8 token tiles, R9, R10 row cursors,
 // R11 x cursor, R12 chunks left after the first, R13 tiles left, R14 out
-// cursor, R15 x rewind after a chunk (nt·columns·4 − 64), R16 first x of
-// the tile.
+// cursor, R15 x step after a tile's last token (64 − (nt−1)·columns·4),
+// R16 first x of the tile.
 // V0..V3 row 0, V4..V7 row 1, V8..V11 x, V12+2t / V13+2t the sums of
 // token t for rows 0 / 1, V28, V29 fp16 weights.
 
@@ -34,8 +34,8 @@
 	FCVTL_4S(6, 29); \
 	FCVTL2_4S(7, 29)
 
-#define MFTOK(a) \
-	VLD1.P	(R11)(R6), [V8.S4, V9.S4, V10.S4, V11.S4]; \
+#define MFTOKR(a, inc) \
+	VLD1.P	(R11)(inc), [V8.S4, V9.S4, V10.S4, V11.S4]; \
 	FMLA_4S(a, 0, 8); \
 	FMLA_4S(a, 1, 9); \
 	FMLA_4S(a, 2, 10); \
@@ -48,8 +48,8 @@
 // MFTOKF is MFTOK for the first chunk: the products set the sums (the same
 // values as MFTOK on zeros, but for the sign of a zero sum), so the tiles
 // need no zeroing.
-#define MFTOKF(a) \
-	VLD1.P	(R11)(R6), [V8.S4, V9.S4, V10.S4, V11.S4]; \
+#define MFTOKFR(a, inc) \
+	VLD1.P	(R11)(inc), [V8.S4, V9.S4, V10.S4, V11.S4]; \
 	FMUL_4S(a, 0, 8); \
 	FMLA_4S(a, 1, 9); \
 	FMLA_4S(a, 2, 10); \
@@ -59,31 +59,45 @@
 	FMLA_4S(a+1, 6, 10); \
 	FMLA_4S(a+1, 7, 11)
 
+// MFTOK and MFTOKF move the x cursor to the next token; the last token of
+// a tile (MFTOKL, MFTOKFL) moves it by R15 = 64 − (nt−1)·columns·4 to the
+// first token's next chunk instead, so no rewind is needed.
+#define MFTOK(a) MFTOKR(a, R6)
+#define MFTOKL(a) MFTOKR(a, R15)
+#define MFTOKF(a) MFTOKFR(a, R6)
+#define MFTOKFL(a) MFTOKFR(a, R15)
+
 #define MFTOKSF4 \
 	MFTOKF(12); \
 	MFTOKF(14); \
 	MFTOKF(16); \
-	MFTOKF(18)
+	MFTOKFL(18)
 
 #define MFTOKSF8 \
-	MFTOKSF4; \
+	MFTOKF(12); \
+	MFTOKF(14); \
+	MFTOKF(16); \
+	MFTOKF(18); \
 	MFTOKF(20); \
 	MFTOKF(22); \
 	MFTOKF(24); \
-	MFTOKF(26)
+	MFTOKFL(26)
 
 #define MFTOKS4 \
 	MFTOK(12); \
 	MFTOK(14); \
 	MFTOK(16); \
-	MFTOK(18)
+	MFTOKL(18)
 
 #define MFTOKS8 \
-	MFTOKS4; \
+	MFTOK(12); \
+	MFTOK(14); \
+	MFTOK(16); \
+	MFTOK(18); \
 	MFTOK(20); \
 	MFTOK(22); \
 	MFTOK(24); \
-	MFTOK(26)
+	MFTOKL(26)
 
 // MFOUT2 folds the sums of two tokens, a / a+1 (rows 0 / 1 of the first)
 // and b / b+1 (the second), into [a0, a1, b0, b1] and stores each token's
@@ -121,11 +135,13 @@
 // MFTILES is the body of a tile kernel after MFARGS, for tiles of
 // 1<<shift tokens: for each pair of rows, for each tile, the first chunk
 // (W loads and widens the weights, FIRST sets the sums), the other chunks
-// (TOKS adds to them), then OUT. Labels are local to a TEXT symbol, so
+// (TOKS adds to them; one, then two per loop), then OUT. Labels are local to a TEXT symbol, so
 // every kernel that expands this has its own.
 #define MFTILES(shift, W, FIRST, TOKS, OUT) \
 	LSL	$shift, R6, R15; \
-	SUB	$64, R15, R15; \
+	SUB	R6, R15, R15; \
+	NEG	R15, R15; \
+	ADD	$64, R15, R15; \
 pair: \
 	MOVD	R5, R16; \
 	MOVD	R0, R14; \
@@ -136,15 +152,20 @@ tile: \
 	MOVD	R16, R11; \
 	W; \
 	FIRST; \
-	SUB	R15, R11, R11; \
 	SUBS	$1, R7, R12; \
 	BEQ	fold; \
-chunk: \
+	TBZ	$0, R12, chunks2; \
 	W; \
 	TOKS; \
-	SUB	R15, R11, R11; \
 	SUBS	$1, R12, R12; \
-	BNE	chunk; \
+	BEQ	fold; \
+chunks2: \
+	W; \
+	TOKS; \
+	W; \
+	TOKS; \
+	SUBS	$2, R12, R12; \
+	BNE	chunks2; \
 fold: \
 	OUT; \
 	ADD	R6<<shift, R16, R16; \

@@ -118,7 +118,7 @@ func testMatMulF(t *testing.T, kernel, matVec string, half bool) {
 		// tokens fed one by one.
 		exact := currentImpl(matVec) == impl && (impl == implAVX2 || impl == implAVX512)
 		r := implRand(13)
-		for _, cols := range []int{1, 5, 8, 16, 24, 33, 64, 100} {
+		for _, cols := range []int{1, 5, 8, 16, 24, 32, 33, 48, 64, 100} {
 			for _, rows := range mmRowCounts {
 				for _, T := range mmTokenCounts {
 					for _, pad := range []int{0, 3} {
