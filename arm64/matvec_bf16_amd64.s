@@ -1,13 +1,14 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "matvec_f_amd64.h"
 
 // BF16 weights × f32 activations with FMA: the kernel of
 // matvec_f_amd64.s (4 rows at a time, then one; two 8-lane sums per row
 // over 16 columns a step, then 8, the lanes added up and the last n mod 8
-// columns one by one), its macros repeated here since an assembly file
-// cannot include another, with another widening: a bfloat16 is the top
-// half of a float32, so VPMOVZXWD and VPSLLD 16 widen 8 of them exactly.
+// columns one by one; the shared macros are in matvec_f_amd64.h), with
+// another widening: a bfloat16 is the top half of a float32, so VPMOVZXWD
+// and VPSLLD 16 widen 8 of them exactly.
 // Scalars are loaded into registers, never as the memory operand of an
 // arithmetic instruction (qemu-x86_64 reads 16 bytes for those).
 //
@@ -18,24 +19,6 @@
 
 #define FMABF(m, x, acc, t) VPMOVZXWD m, t; VPSLLD $16, t, t; VFMADD231PS t, x, acc
 #define SFMABF(m, acc) MOVWLZX m, DX; SHLL $16, DX; VMOVD DX, X10; VFMADD231SS X10, X8, acc
-
-// HSUM adds the 8 lanes of y (x its low half) into x's lane 0.
-#define HSUM(y, x, t) \
-	VEXTRACTF128 $1, y, t; \
-	VADDPS       t, x, x;  \
-	VMOVHLPS     x, x, t;  \
-	VADDPS       t, x, x;  \
-	VMOVSHDUP    x, t;     \
-	VADDSS       t, x, x
-
-// ROW4/ROW4B run OP on the first/second sums of the 4 rows, with weights
-// at byte offset a and activations b; ROW1/ROW1B on one row.
-#define ROW4(OP, a, b) OP(a(R10), b, Y0, Y10); OP(a(R11), b, Y1, Y11); OP(a(R12), b, Y2, Y10); OP(a(R13), b, Y3, Y11)
-#define ROW4B(OP, a, b) OP(a(R10), b, Y4, Y10); OP(a(R11), b, Y5, Y11); OP(a(R12), b, Y6, Y10); OP(a(R13), b, Y7, Y11)
-#define ROW1(OP, a, b) OP(a(R10), b, Y0, Y10)
-#define ROW1B(OP, a, b) OP(a(R10), b, Y4, Y10)
-#define ADV4(es) ADDQ $es, R10; ADDQ $es, R11; ADDQ $es, R12; ADDQ $es, R13
-#define ADV1(es) ADDQ $es, R10
 
 // BODY computes the sums of one group (4 rows with ROW4, ADV4 and G=ALL;
 // one with ROW1, ADV1 and G=NONE) for elements of ES bytes into X0..X3;
@@ -78,46 +61,6 @@ l1:;                                    \
 	DECQ   AX;                          \
 	JMP    l1;                          \
 store:
-
-#define ALL(x) x
-#define NONE(x)
-
-#define KERNEL(ES, FMA, SFMA) \
-	MOVQ out+0(FP), DI;           \
-	MOVQ rows+8(FP), CX;          \
-	MOVQ w+16(FP), R8;            \
-	MOVQ x+24(FP), SI;            \
-	MOVQ n+32(FP), BX;            \
-	IMUL3Q $ES, BX, R9;           \
-group:;                           \
-	CMPQ CX, $4;                  \
-	JLT  tail;                    \
-	MOVQ R8, R10;                 \
-	LEAQ (R8)(R9*1), R11;         \
-	LEAQ (R8)(R9*2), R12;         \
-	LEAQ (R11)(R9*2), R13;        \
-	BODY(ES, FMA, SFMA, ROW4, ROW4B, ADV4, ALL, g16, g8, gsum, g1, gstore); \
-	VMOVSS X0, 0(DI);             \
-	VMOVSS X1, 4(DI);             \
-	VMOVSS X2, 8(DI);             \
-	VMOVSS X3, 12(DI);            \
-	ADDQ   $16, DI;               \
-	LEAQ   (R8)(R9*4), R8;        \
-	SUBQ   $4, CX;                \
-	JMP    group;                 \
-tail:;                            \
-	TESTQ CX, CX;                 \
-	JZ    done;                   \
-	MOVQ  R8, R10;                \
-	BODY(ES, FMA, SFMA, ROW1, ROW1B, ADV1, NONE, t16, t8, tsum, t1, tstore); \
-	VMOVSS X0, 0(DI);             \
-	ADDQ   $4, DI;                \
-	ADDQ   R9, R8;                \
-	DECQ   CX;                    \
-	JMP    tail;                  \
-done:;                            \
-	VZEROUPPER;                   \
-	RET
 
 // func matVecBF16AVX2(out *float32, rows int, w *uint16, x *float32, n int)
 TEXT ·matVecBF16AVX2(SB), NOSPLIT, $0-40
