@@ -1,13 +1,14 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "matvec_f_amd64.h"
 
 // Register-tiled float MatMul for AVX2+FMA(+F16C): 3 weight rows × 4
 // tokens at a time, 8 columns a step. Each 8-weight vector is loaded (and
 // for F16 widened with VCVTPH2PS, exactly) once and multiplied into the 4
 // tokens' sums, so a weight is converted once per 4 tokens instead of once
 // per token. The 12 sums are then added up lane by lane (as the matvec's
-// HSUM does) and stored to out[t*ld+r]. cols must be a positive multiple
+// HSUM, matvec_f_amd64.h, does) and stored to out[t*ld+r]. cols must be a positive multiple
 // of 8; tokens come in tiles of 4 and rows in groups of 3 (the Go side
 // does the rest with the matvec).
 //
@@ -28,16 +29,10 @@
 	VFMADD231PS Y13, Y15, b;   \
 	VFMADD231PS Y14, Y15, c
 
-// HSUM adds the 8 lanes of y (x its low half) into x's lane 0.
-#define HSUM(y, x) \
-	VEXTRACTF128 $1, y, X12; \
-	VADDPS       X12, x, x;  \
-	VMOVHLPS     x, x, X12;  \
-	VADDPS       X12, x, x;  \
-	VMOVSHDUP    x, X12;     \
-	VADDSS       X12, x, x
-
-#define TILE(ES, LOAD) \
+// HEAD loads the arguments of a tile kernel (TILE, TILEZ) and opens its
+// loops over the tiles of 4 tokens and the groups of rows; TAIL steps to
+// the next tile and returns after the last.
+#define HEAD \
 	MOVQ   out+0(FP), DI;        \
 	MOVQ   ld+8(FP), DX;         \
 	SHLQ   $2, DX;               \
@@ -49,7 +44,20 @@
 tile:;                           \
 	MOVQ   w+16(FP), R8;         \
 	MOVQ   groups+24(FP), BX;    \
-group:;                          \
+group:
+
+#define TAIL \
+	MOVQ   out+0(FP), DI;        \
+	LEAQ   (DI)(DX*4), DI;       \
+	MOVQ   DI, out+0(FP);        \
+	LEAQ   (SI)(R14*4), SI;      \
+	DECQ   CX;                   \
+	JNZ    tile;                 \
+	VZEROUPPER;                  \
+	RET
+
+#define TILE(ES, LOAD) \
+	HEAD;                        \
 	MOVQ   R8, R10;              \
 	MOVQ   SI, R13;              \
 	LEAQ   (SI)(R14*2), R11;     \
@@ -71,10 +79,10 @@ loop:;                           \
 	ADDQ   $32, R11;             \
 	SUBQ   $8, AX;               \
 	JNZ    loop;                 \
-	HSUM(Y0, X0); HSUM(Y1, X1); HSUM(Y2, X2);    \
-	HSUM(Y3, X3); HSUM(Y4, X4); HSUM(Y5, X5);    \
-	HSUM(Y6, X6); HSUM(Y7, X7); HSUM(Y8, X8);    \
-	HSUM(Y9, X9); HSUM(Y10, X10); HSUM(Y11, X11); \
+	HSUM(Y0, X0, X12); HSUM(Y1, X1, X12); HSUM(Y2, X2, X12);    \
+	HSUM(Y3, X3, X12); HSUM(Y4, X4, X12); HSUM(Y5, X5, X12);    \
+	HSUM(Y6, X6, X12); HSUM(Y7, X7, X12); HSUM(Y8, X8, X12);    \
+	HSUM(Y9, X9, X12); HSUM(Y10, X10, X12); HSUM(Y11, X11, X12); \
 	LEAQ   (DI)(DX*2), R11;      \
 	VMOVSS X0, 0(DI);            \
 	VMOVSS X1, 4(DI);            \
@@ -93,14 +101,7 @@ loop:;                           \
 	ADDQ   R9, R8;               \
 	DECQ   BX;                   \
 	JNZ    group;                \
-	MOVQ   out+0(FP), DI;        \
-	LEAQ   (DI)(DX*4), DI;       \
-	MOVQ   DI, out+0(FP);        \
-	LEAQ   (SI)(R14*4), SI;      \
-	DECQ   CX;                   \
-	JNZ    tile;                 \
-	VZEROUPPER;                  \
-	RET
+	TAIL
 
 // The AVX-512 tile: 6 weight rows × 4 tokens, 16 columns a step, the same
 // scheme in 512-bit registers (AVX-512F; the caller checks useAVX512). cols
@@ -140,21 +141,31 @@ loop:;                           \
 	VADDPS       fx, ex, ex; \
 	VMOVSD       ex, m1
 
+// LOAD6 loads the 6 rows' weights at the cursors R10 and R12.
+#define LOAD6(LOAD) \
+	LOAD((R10), Z24);       \
+	LOAD((R10)(R9*1), Z25); \
+	LOAD((R10)(R9*2), Z26); \
+	LOAD((R12), Z27);       \
+	LOAD((R12)(R9*1), Z28); \
+	LOAD((R12)(R9*2), Z29)
+
+// SUM6A folds the 6 sums z0..z5 (y0..y5 their low halves) into Y0..Y5
+// and stores their 6 lane sums at m0 and m1 (RED6); SUM6B the same
+// through Y6..Y11.
+#define SUM6A(z0, z1, z2, z3, z4, z5, y0, y1, y2, y3, y4, y5, m0, m1) \
+	FOLD(z0, y0, Y0); FOLD(z1, y1, Y1); FOLD(z2, y2, Y2); \
+	FOLD(z3, y3, Y3); FOLD(z4, y4, Y4); FOLD(z5, y5, Y5); \
+	RED6(Y0, Y1, Y2, Y3, Y4, Y5, X0, X1, X4, X5, m0, m1)
+#define SUM6B(z0, z1, z2, z3, z4, z5, y0, y1, y2, y3, y4, y5, m0, m1) \
+	FOLD(z0, y0, Y6); FOLD(z1, y1, Y7); FOLD(z2, y2, Y8); \
+	FOLD(z3, y3, Y9); FOLD(z4, y4, Y10); FOLD(z5, y5, Y11); \
+	RED6(Y6, Y7, Y8, Y9, Y10, Y11, X6, X7, X10, X11, m0, m1)
+
 #define ZERO6(a, b, c, d, e, f) VPXORD a, a, a; VPXORD b, b, b; VPXORD c, c, c; VPXORD d, d, d; VPXORD e, e, e; VPXORD f, f, f
 
 #define TILEZ(ES, LOAD) \
-	MOVQ   out+0(FP), DI;        \
-	MOVQ   ld+8(FP), DX;         \
-	SHLQ   $2, DX;               \
-	MOVQ   rb+32(FP), R9;        \
-	MOVQ   x+40(FP), SI;         \
-	MOVQ   cols+48(FP), R14;     \
-	SHLQ   $2, R14;              \
-	MOVQ   tiles+56(FP), CX;     \
-tile:;                           \
-	MOVQ   w+16(FP), R8;         \
-	MOVQ   groups+24(FP), BX;    \
-group:;                          \
+	HEAD;                        \
 	MOVQ   R8, R10;              \
 	LEAQ   (R8)(R9*2), R12;      \
 	ADDQ   R9, R12;              \
@@ -166,12 +177,7 @@ group:;                          \
 	ZERO6(Z12, Z13, Z14, Z15, Z16, Z17); \
 	ZERO6(Z18, Z19, Z20, Z21, Z22, Z23); \
 loop:;                           \
-	LOAD((R10), Z24);            \
-	LOAD((R10)(R9*1), Z25);      \
-	LOAD((R10)(R9*2), Z26);      \
-	LOAD((R12), Z27);            \
-	LOAD((R12)(R9*1), Z28);      \
-	LOAD((R12)(R9*2), Z29);      \
+	LOAD6(LOAD);                 \
 	TOKZ((R13), Z0, Z1, Z2, Z3, Z4, Z5);           \
 	TOKZ((R13)(R14*1), Z6, Z7, Z8, Z9, Z10, Z11);  \
 	TOKZ((R11), Z12, Z13, Z14, Z15, Z16, Z17);     \
@@ -183,31 +189,16 @@ loop:;                           \
 	SUBQ   $16, AX;              \
 	JNZ    loop;                 \
 	LEAQ   (DI)(DX*2), R11;      \
-	FOLD(Z0, Y0, Y0); FOLD(Z1, Y1, Y1); FOLD(Z2, Y2, Y2);       \
-	FOLD(Z3, Y3, Y3); FOLD(Z4, Y4, Y4); FOLD(Z5, Y5, Y5);       \
-	RED6(Y0, Y1, Y2, Y3, Y4, Y5, X0, X1, X4, X5, 0(DI), 16(DI)); \
-	FOLD(Z6, Y6, Y6); FOLD(Z7, Y7, Y7); FOLD(Z8, Y8, Y8);       \
-	FOLD(Z9, Y9, Y9); FOLD(Z10, Y10, Y10); FOLD(Z11, Y11, Y11); \
-	RED6(Y6, Y7, Y8, Y9, Y10, Y11, X6, X7, X10, X11, 0(DI)(DX*1), 16(DI)(DX*1)); \
-	FOLD(Z12, Y12, Y0); FOLD(Z13, Y13, Y1); FOLD(Z14, Y14, Y2); \
-	FOLD(Z15, Y15, Y3); FOLD(Z16, Y16, Y4); FOLD(Z17, Y17, Y5); \
-	RED6(Y0, Y1, Y2, Y3, Y4, Y5, X0, X1, X4, X5, 0(R11), 16(R11)); \
-	FOLD(Z18, Y18, Y6); FOLD(Z19, Y19, Y7); FOLD(Z20, Y20, Y8); \
-	FOLD(Z21, Y21, Y9); FOLD(Z22, Y22, Y10); FOLD(Z23, Y23, Y11); \
-	RED6(Y6, Y7, Y8, Y9, Y10, Y11, X6, X7, X10, X11, 0(R11)(DX*1), 16(R11)(DX*1)); \
+	SUM6A(Z0, Z1, Z2, Z3, Z4, Z5, Y0, Y1, Y2, Y3, Y4, Y5, 0(DI), 16(DI));               \
+	SUM6B(Z6, Z7, Z8, Z9, Z10, Z11, Y6, Y7, Y8, Y9, Y10, Y11, 0(DI)(DX*1), 16(DI)(DX*1)); \
+	SUM6A(Z12, Z13, Z14, Z15, Z16, Z17, Y12, Y13, Y14, Y15, Y16, Y17, 0(R11), 16(R11)); \
+	SUM6B(Z18, Z19, Z20, Z21, Z22, Z23, Y18, Y19, Y20, Y21, Y22, Y23, 0(R11)(DX*1), 16(R11)(DX*1)); \
 	ADDQ   $24, DI;              \
 	LEAQ   (R8)(R9*4), R8;       \
 	LEAQ   (R8)(R9*2), R8;       \
 	DECQ   BX;                   \
 	JNZ    group;                \
-	MOVQ   out+0(FP), DI;        \
-	LEAQ   (DI)(DX*4), DI;       \
-	MOVQ   DI, out+0(FP);        \
-	LEAQ   (SI)(R14*4), SI;      \
-	DECQ   CX;                   \
-	JNZ    tile;                 \
-	VZEROUPPER;                  \
-	RET
+	TAIL
 
 #define WZ32(m, z) VMOVUPS m, z
 #define WZ16(m, z) VCVTPH2PS m, z
@@ -238,21 +229,14 @@ group:;                           \
 	MOVQ n+32(FP), AX;            \
 	ZERO6(Z0, Z1, Z2, Z3, Z4, Z5); \
 gloop:;                           \
-	LOAD((R10), Z24);             \
-	LOAD((R10)(R9*1), Z25);       \
-	LOAD((R10)(R9*2), Z26);       \
-	LOAD((R12), Z27);             \
-	LOAD((R12)(R9*1), Z28);       \
-	LOAD((R12)(R9*2), Z29);       \
+	LOAD6(LOAD);                  \
 	TOKZ((R13), Z0, Z1, Z2, Z3, Z4, Z5); \
 	ADDQ $(16*ES), R10;           \
 	ADDQ $(16*ES), R12;           \
 	ADDQ $64, R13;                \
 	SUBQ $16, AX;                 \
 	JNZ  gloop;                   \
-	FOLD(Z0, Y0, Y0); FOLD(Z1, Y1, Y1); FOLD(Z2, Y2, Y2); \
-	FOLD(Z3, Y3, Y3); FOLD(Z4, Y4, Y4); FOLD(Z5, Y5, Y5); \
-	RED6(Y0, Y1, Y2, Y3, Y4, Y5, X0, X1, X4, X5, 0(DI), 16(DI)); \
+	SUM6A(Z0, Z1, Z2, Z3, Z4, Z5, Y0, Y1, Y2, Y3, Y4, Y5, 0(DI), 16(DI)); \
 	ADDQ $24, DI;                 \
 	LEAQ (R8)(R9*4), R8;          \
 	LEAQ (R8)(R9*2), R8;          \
