@@ -86,9 +86,6 @@ GLOBL iq4xs32<>(SB), RODATA|NOPTR, $16
 // rows ≥ 1, nb ≥ 1.
 TEXT ·matVecIQ4_XSAVX2(SB), NOSPLIT, $0-56
 	KARGS
-	MOVL           $0x0f0f0f0f, AX
-	VMOVD          AX, X15
-	VPBROADCASTD   X15, Y15
 	VBROADCASTI128 iq4xsGrid<>(SB), Y14
 
 row:

@@ -17,6 +17,7 @@
 // differs from the twin's only by rounding. Q6_K adds its lanes up per super-block
 // and runs the twin's scalar float operations (matvec_q6_k_amd64.s).
 
+// KARGS loads the arguments and sets Y15.
 #define KARGS \
 	MOVQ out+0(FP), DI;  \
 	MOVQ rows+8(FP), CX; \
@@ -25,7 +26,10 @@
 	MOVQ xq+32(FP), SI;  \
 	MOVQ xd+40(FP), DX;  \
 	MOVQ xs+48(FP), R10; \
-	SHLQ $2, BX
+	SHLQ $2, BX;         \
+	MOVL         $0x0f0f0f0f, AX; \
+	VMOVD        AX, X15;         \
+	VPBROADCASTD X15, Y15
 
 #define KROWSTART \
 	MOVQ   SI, R14;       \
@@ -97,6 +101,41 @@ GLOBL k4shuf<>(SB), RODATA|NOPTR, $256
 // The scales and mins of Q4_K and Q5_K (bytes 4–15 of the super-block at
 // R8; AX, R11–R13, Y0, Y3, Y4 scratch). KSCALEMIN6 leaves the scales (int16, in both lanes) in Y1 and the mins
 // (int16) in X2.
+// KPAIR (Q4_K, Q5_K) adds sub-blocks 2i (low nibbles of the 32 bytes at
+// q) and 2i+1 (high nibbles) against the activations at x and x2 = x+32,
+// scaled by their scales (k4shuf entries at s and s2 = s+32), into acc.
+// H(HA, HB) runs between the split into nibbles (Y5, Y6) and the
+// products: KNOHI, nothing, for Q4_K; Q5HI, the fifth bits, for Q5_K.
+#define KPAIR(q, x, x2, s, s2, acc, H, HA, HB) \
+	VMOVDQU    q(R8), Y5;              \
+	VPSRLW     $4, Y5, Y6;             \
+	VPAND      Y15, Y5, Y5;            \
+	VPAND      Y15, Y6, Y6;            \
+	H(HA, HB);                         \
+	VPMADDUBSW x(R14), Y5, Y5;         \
+	VPMADDUBSW x2(R14), Y6, Y6;        \
+	VPSHUFB    k4shuf<>+s(SB), Y1, Y7; \
+	VPMADDWD   Y7, Y5, Y5;             \
+	VPSHUFB    k4shuf<>+s2(SB), Y1, Y7; \
+	VPMADDWD   Y7, Y6, Y6;             \
+	VPADDD     Y5, acc, acc;           \
+	VPADDD     Y6, acc, acc
+
+#define KNOHI(HA, HB)
+
+// KDMIN (Q4_K, Q5_K) takes the A lanes Y8 + Y9 and the M lanes Y2 to
+// d·A − dmin·M in Y8 (d and dmin, the fp16 at 0(R8) and 2(R8), in Y10 and
+// Y11), as dotQ4_K does.
+#define KDMIN \
+	VPADDD       Y9, Y8, Y8;  \
+	VCVTDQ2PS    Y8, Y8;      \
+	VPBROADCASTW (R8), X10;   \
+	VCVTPH2PS    X10, Y10;    \
+	VPBROADCASTW 2(R8), X11;  \
+	VCVTPH2PS    X11, Y11;    \
+	VMULPS       Y10, Y8, Y8; \
+	VFNMADD231PS Y11, Y2, Y8
+
 #define KSCALEMIN6 \
 	MOVL         4(R8), AX;             \
 	MOVL         8(R8), R11;            \

@@ -25,30 +25,10 @@
 //	activation sums, Y5–Y7 codes and scratch, Y8, Y9 the A lanes, Y10,
 //	Y11 d and dmin
 
-// Q4KPAIR adds sub-blocks 2i (low nibbles of the 32 bytes at q) and 2i+1
-// (high nibbles) against the activations at x and x2 = x+32, scaled by
-// their scales (k4shuf entries at s and s2 = s+32), into acc.
-#define Q4KPAIR(q, x, x2, s, s2, acc) \
-	VMOVDQU    q(R8), Y5;              \
-	VPSRLW     $4, Y5, Y6;             \
-	VPAND      Y15, Y5, Y5;            \
-	VPAND      Y15, Y6, Y6;            \
-	VPMADDUBSW x(R14), Y5, Y5;         \
-	VPMADDUBSW x2(R14), Y6, Y6;        \
-	VPSHUFB    k4shuf<>+s(SB), Y1, Y7; \
-	VPMADDWD   Y7, Y5, Y5;             \
-	VPSHUFB    k4shuf<>+s2(SB), Y1, Y7; \
-	VPMADDWD   Y7, Y6, Y6;             \
-	VPADDD     Y5, acc, acc;           \
-	VPADDD     Y6, acc, acc
-
 // func matVecQ4_KAVX2(out *float32, rows int, w *byte, nb int, xq *int8, xd *float32, xs *int16)
 // rows ≥ 1, nb ≥ 1.
 TEXT ·matVecQ4_KAVX2(SB), NOSPLIT, $0-56
 	KARGS
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
 
 row:
 	KROWSTART
@@ -58,18 +38,11 @@ block:
 	KMINS
 	VPXOR Y8, Y8, Y8
 	VPXOR Y9, Y9, Y9
-	Q4KPAIR(16, 0, 32, 0, 32, Y8)
-	Q4KPAIR(48, 64, 96, 64, 96, Y9)
-	Q4KPAIR(80, 128, 160, 128, 160, Y8)
-	Q4KPAIR(112, 192, 224, 192, 224, Y9)
-	VPADDD       Y9, Y8, Y8
-	VCVTDQ2PS    Y8, Y8
-	VPBROADCASTW (R8), X10
-	VCVTPH2PS    X10, Y10
-	VPBROADCASTW 2(R8), X11
-	VCVTPH2PS    X11, Y11
-	VMULPS       Y10, Y8, Y8
-	VFNMADD231PS Y11, Y2, Y8
+	KPAIR(16, 0, 32, 0, 32, Y8, KNOHI, _, _)
+	KPAIR(48, 64, 96, 64, 96, Y9, KNOHI, _, _)
+	KPAIR(80, 128, 160, 128, 160, Y8, KNOHI, _, _)
+	KPAIR(112, 192, 224, 192, 224, Y9, KNOHI, _, _)
+	KDMIN
 	KADD(Y8)
 	KNEXT(block, 144)
 	KROWEND

@@ -26,35 +26,20 @@
 #define Q5H6 VPSRLW $2, Y4, Y3
 #define Q5H7 VPSRLW $3, Y4, Y3
 
-// Q5KPAIR is Q4KPAIR (matvec_q4_k_amd64.s) with the fifth bits of the two
-// sub-blocks, HA and HB (Q5H<j>), inserted.
-#define Q5KPAIR(q, x, x2, s, s2, acc, HA, HB) \
-	VMOVDQU    q(R8), Y5;              \
-	VPSRLW     $4, Y5, Y6;             \
-	VPAND      Y15, Y5, Y5;            \
-	VPAND      Y15, Y6, Y6;            \
-	HA;                                \
-	VPAND      Y14, Y3, Y3;            \
-	VPOR       Y3, Y5, Y5;             \
-	HB;                                \
-	VPAND      Y14, Y3, Y3;            \
-	VPOR       Y3, Y6, Y6;             \
-	VPMADDUBSW x(R14), Y5, Y5;         \
-	VPMADDUBSW x2(R14), Y6, Y6;        \
-	VPSHUFB    k4shuf<>+s(SB), Y1, Y7; \
-	VPMADDWD   Y7, Y5, Y5;             \
-	VPSHUFB    k4shuf<>+s2(SB), Y1, Y7; \
-	VPMADDWD   Y7, Y6, Y6;             \
-	VPADDD     Y5, acc, acc;           \
-	VPADDD     Y6, acc, acc
+// Q5HI inserts the fifth bits of the two sub-blocks of a KPAIR
+// (matvec_k_amd64.h), HA and HB (Q5H<j>), into their nibbles.
+#define Q5HI(HA, HB) \
+	HA;                     \
+	VPAND      Y14, Y3, Y3; \
+	VPOR       Y3, Y5, Y5;  \
+	HB;                     \
+	VPAND      Y14, Y3, Y3; \
+	VPOR       Y3, Y6, Y6
 
 // func matVecQ5_KAVX2(out *float32, rows int, w *byte, nb int, xq *int8, xd *float32, xs *int16)
 // rows ≥ 1, nb ≥ 1.
 TEXT ·matVecQ5_KAVX2(SB), NOSPLIT, $0-56
 	KARGS
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
 	MOVL         $0x10101010, AX
 	VMOVD        AX, X14
 	VPBROADCASTD X14, Y14
@@ -68,18 +53,11 @@ block:
 	VMOVDQU 16(R8), Y4
 	VPXOR   Y8, Y8, Y8
 	VPXOR   Y9, Y9, Y9
-	Q5KPAIR(48, 0, 32, 0, 32, Y8, Q5H0, Q5H1)
-	Q5KPAIR(80, 64, 96, 64, 96, Y9, Q5H2, Q5H3)
-	Q5KPAIR(112, 128, 160, 128, 160, Y8, Q5H4, Q5H5)
-	Q5KPAIR(144, 192, 224, 192, 224, Y9, Q5H6, Q5H7)
-	VPADDD       Y9, Y8, Y8
-	VCVTDQ2PS    Y8, Y8
-	VPBROADCASTW (R8), X10
-	VCVTPH2PS    X10, Y10
-	VPBROADCASTW 2(R8), X11
-	VCVTPH2PS    X11, Y11
-	VMULPS       Y10, Y8, Y8
-	VFNMADD231PS Y11, Y2, Y8
+	KPAIR(48, 0, 32, 0, 32, Y8, Q5HI, Q5H0, Q5H1)
+	KPAIR(80, 64, 96, 64, 96, Y9, Q5HI, Q5H2, Q5H3)
+	KPAIR(112, 128, 160, 128, 160, Y8, Q5HI, Q5H4, Q5H5)
+	KPAIR(144, 192, 224, 192, 224, Y9, Q5HI, Q5H6, Q5H7)
+	KDMIN
 	KADD(Y8)
 	KNEXT(block, 176)
 	KROWEND

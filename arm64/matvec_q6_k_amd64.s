@@ -88,9 +88,6 @@ GLOBL k6shuf<>(SB), RODATA|NOPTR, $128
 // rows ≥ 1, nb ≥ 1.
 TEXT ·matVecQ6_KAVX2(SB), NOSPLIT, $0-56
 	KARGS
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
 	MOVL         $0x30303030, AX
 	VMOVD        AX, X14
 	VPBROADCASTD X14, Y14
