@@ -18,24 +18,14 @@ DATA nlgrid<>+0(SB)/8, $0xf6eaddcfbfad9881 // iq4Values
 DATA nlgrid<>+8(SB)/8, $0x7159453526190d01
 GLOBL nlgrid<>(SB), RODATA|NOPTR, $16
 
-DATA nlshift<>+0(SB)/8, $0
-DATA nlshift<>+8(SB)/8, $0
-DATA nlshift<>+16(SB)/8, $0x0000000400000004
-DATA nlshift<>+24(SB)/8, $0x0000000400000004
-GLOBL nlshift<>(SB), RODATA|NOPTR, $32
+NIBSHIFT(nlshift<>)
 
-DATA nllow<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nllow<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nllow<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA nllow<>+24(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL nllow<>(SB), RODATA|NOPTR, $32
+SPLAT32(nllow<>, $0x0f0f0f0f0f0f0f0f)
 
 // NLAVX2 leaves the 8 int32 partial sums of one row's block (its 16 code
 // bytes at m) times the activations in r.
 #define NLAVX2(m, r) \
-	VBROADCASTI128 m, r;          \
-	VPSRLVD nlshift<>(SB), r, r;  \
-	VPAND   nllow<>(SB), r, r;    \
+	NIBBLES(m, r, nlshift<>, nllow<>); \
 	VPSHUFB r, Y9, r;             \
 	VPSIGNB Y14, r, r;            \
 	VPMADDUBSW r, Y12, r;         \

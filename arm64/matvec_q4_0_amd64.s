@@ -15,38 +15,20 @@
 // Extra registers: Y12 AVX2: 8·(x_2k + x_2k+1) in int16; VNNI: −8·Σ x
 // over each 4 activations. Y16 (VNNI) bytes 8, Y17 (VNNI) zero.
 
-DATA q4shift<>+0(SB)/8, $0
-DATA q4shift<>+8(SB)/8, $0
-DATA q4shift<>+16(SB)/8, $0x0000000400000004
-DATA q4shift<>+24(SB)/8, $0x0000000400000004
-GLOBL q4shift<>(SB), RODATA|NOPTR, $32
+NIBSHIFT(q4shift<>)
 
-DATA q4low<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA q4low<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA q4low<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA q4low<>+24(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL q4low<>(SB), RODATA|NOPTR, $32
+SPLAT32(q4low<>, $0x0f0f0f0f0f0f0f0f)
 
-DATA q4eight<>+0(SB)/8, $0x0808080808080808
-DATA q4eight<>+8(SB)/8, $0x0808080808080808
-DATA q4eight<>+16(SB)/8, $0x0808080808080808
-DATA q4eight<>+24(SB)/8, $0x0808080808080808
-GLOBL q4eight<>(SB), RODATA|NOPTR, $32
-
-// NIBBLES unpacks the block at m (its 16 code bytes) into r.
-#define NIBBLES(m, r) \
-	VBROADCASTI128 m, r;         \
-	VPSRLVD q4shift<>(SB), r, r; \
-	VPAND   q4low<>(SB), r, r
+SPLAT32(q4eight<>, $0x0808080808080808)
 
 #define Q4AVX2(m, r) \
-	NIBBLES(m, r);         \
+	NIBBLES(m, r, q4shift<>, q4low<>); \
 	VPMADDUBSW Y14, r, r;  \
 	VPSUBW     Y12, r, r;  \
 	VPMADDWD   Y15, r, r
 
 #define Q4VNNI(m, r) \
-	NIBBLES(m, Y8);  \
+	NIBBLES(m, Y8, q4shift<>, q4low<>); \
 	VMOVDQA  Y12, r; \
 	VPDPBUSD Y14, Y8, r
 

@@ -14,53 +14,27 @@
 // pairs of at most 2·31·128, less at most 2·16·128, stay in int16, exact
 // for every input.
 
-DATA q5shift<>+0(SB)/8, $0
-DATA q5shift<>+8(SB)/8, $0
-DATA q5shift<>+16(SB)/8, $0x0000000400000004
-DATA q5shift<>+24(SB)/8, $0x0000000400000004
-GLOBL q5shift<>(SB), RODATA|NOPTR, $32
+NIBSHIFT(q5shift<>)
 
-DATA q5low<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA q5low<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA q5low<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA q5low<>+24(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL q5low<>(SB), RODATA|NOPTR, $32
+SPLAT32(q5low<>, $0x0f0f0f0f0f0f0f0f)
 
-DATA q5sixteen<>+0(SB)/8, $0x1010101010101010
-DATA q5sixteen<>+8(SB)/8, $0x1010101010101010
-DATA q5sixteen<>+16(SB)/8, $0x1010101010101010
-DATA q5sixteen<>+24(SB)/8, $0x1010101010101010
-GLOBL q5sixteen<>(SB), RODATA|NOPTR, $32
+SPLAT32(q5sixteen<>, $0x1010101010101010)
 
 // Byte i: qh's byte i/8.
-DATA q5bsel<>+0(SB)/8, $0x0000000000000000
-DATA q5bsel<>+8(SB)/8, $0x0101010101010101
-DATA q5bsel<>+16(SB)/8, $0x0202020202020202
-DATA q5bsel<>+24(SB)/8, $0x0303030303030303
-GLOBL q5bsel<>(SB), RODATA|NOPTR, $32
+TABLE32(q5bsel<>, $0x0000000000000000, $0x0101010101010101, $0x0202020202020202, $0x0303030303030303)
 
 // Byte i: bit i%8.
-DATA q5bit<>+0(SB)/8, $0x8040201008040201
-DATA q5bit<>+8(SB)/8, $0x8040201008040201
-DATA q5bit<>+16(SB)/8, $0x8040201008040201
-DATA q5bit<>+24(SB)/8, $0x8040201008040201
-GLOBL q5bit<>(SB), RODATA|NOPTR, $32
+SPLAT32(q5bit<>, $0x8040201008040201)
 
 // Q5AVX2 leaves the 8 int32 partial sums of one row's block (its qh at m,
 // the nibbles 4 bytes on) times the activations in r.
 #define Q5AVX2(m, r) \
-	VPBROADCASTD   m, Y8;                  \
-	VPSHUFB        q5bsel<>(SB), Y8, Y8;   \
-	VPAND          q5bit<>(SB), Y8, Y8;    \
-	VPCMPEQB       q5bit<>(SB), Y8, Y8;    \
-	VPAND          q5sixteen<>(SB), Y8, Y8; \
-	VBROADCASTI128 4+m, r;                 \
-	VPSRLVD        q5shift<>(SB), r, r;    \
-	VPAND          q5low<>(SB), r, r;      \
-	VPOR           Y8, r, r;               \
-	VPMADDUBSW     Y14, r, r;              \
-	VPSUBW         Y12, r, r;              \
-	VPMADDWD       Y15, r, r
+	QHBITS(m, q5bsel<>, q5bit<>, q5sixteen<>); \
+	NIBBLES(4+m, r, q5shift<>, q5low<>);       \
+	VPOR       Y8, r, r;                       \
+	VPMADDUBSW Y14, r, r;                      \
+	VPSUBW     Y12, r, r;                      \
+	VPMADDWD   Y15, r, r
 
 // Q5ACT loads the block's activations (Y14) and 16·(x_2k + x_2k+1) (Y12).
 #define Q5ACT \

@@ -4,6 +4,37 @@
 // The including file defines the per-row block product (an OP for ROWS8)
 // and the constants it needs. See matvec_q8_0_amd64.s for the registers.
 
+// TABLE32 defines the 32-byte read-only table name from its four 8-byte
+// quarters; SPLAT32 from one, repeated; NIBSHIFT the dword shifts of
+// NIBBLES (0 for the low 128-bit half, 4 for the high).
+#define TABLE32(name, a, b, c, d) \
+	DATA  name+0(SB)/8, a;  \
+	DATA  name+8(SB)/8, b;  \
+	DATA  name+16(SB)/8, c; \
+	DATA  name+24(SB)/8, d; \
+	GLOBL name(SB), RODATA|NOPTR, $32
+#define SPLAT32(name, v) TABLE32(name, v, v, v, v)
+#define NIBSHIFT(name) TABLE32(name, $0, $0, $0x0000000400000004, $0x0000000400000004)
+
+// NIBBLES unpacks the 16 code bytes at m into 32 nibbles in r (low
+// nibbles elements 0..15, high 16..31): broadcast to both 128-bit halves,
+// the high half shifted right by 4 (the NIBSHIFT table shift), both masked
+// to 4 bits (low, 0x0F in every byte).
+#define NIBBLES(m, r, shift, low) \
+	VBROADCASTI128 m, r;       \
+	VPSRLVD shift(SB), r, r;   \
+	VPAND   low(SB), r, r
+
+// QHBITS spreads bit i of the 32 bits qh at m to 0x10 in byte i of Y8:
+// qh broadcast, each byte i picking qh's byte i/8 (bsel), masked to bit
+// i%8 (bit), compared equal to it, masked to 0x10 (sixteen).
+#define QHBITS(m, bsel, bit, sixteen) \
+	VPBROADCASTD   m, Y8;             \
+	VPSHUFB        bsel(SB), Y8, Y8;  \
+	VPAND          bit(SB), Y8, Y8;   \
+	VPCMPEQB       bit(SB), Y8, Y8;   \
+	VPAND          sixteen(SB), Y8, Y8
+
 DATA q8idx<>+0(SB)/4, $0
 DATA q8idx<>+4(SB)/4, $1
 DATA q8idx<>+8(SB)/4, $2
@@ -15,11 +46,7 @@ DATA q8idx<>+28(SB)/4, $7
 GLOBL q8idx<>(SB), RODATA|NOPTR, $32
 
 // Bytes 0,1, 4,5, 8,9, 12,13 of each 128-bit lane to its low 8 bytes.
-DATA q8shuf<>+0(SB)/8, $0x0d0c090805040100
-DATA q8shuf<>+8(SB)/8, $0x8080808080808080
-DATA q8shuf<>+16(SB)/8, $0x0d0c090805040100
-DATA q8shuf<>+24(SB)/8, $0x8080808080808080
-GLOBL q8shuf<>(SB), RODATA|NOPTR, $32
+TABLE32(q8shuf<>, $0x0d0c090805040100, $0x8080808080808080, $0x0d0c090805040100, $0x8080808080808080)
 
 #define ROWS8(OP) \
 	OP(2(R8), Y0);         \
@@ -146,3 +173,59 @@ GLOBL q8shuf<>(SB), RODATA|NOPTR, $32
 	CMPQ AX, BX;   \
 	JLT  l
 
+// Q1MIN leaves the 8 rows' m (the high halves of the dwords GATHER8 left
+// in Y10) in Y8, as floats.
+#define Q1MIN \
+	VPSRLD    $16, Y10, Y8;         \
+	VPSHUFB   q8shuf<>(SB), Y8, Y8; \
+	VPERMQ    $0x08, Y8, Y8;        \
+	VCVTPH2PS X8, Y8
+
+// Q1KERNEL is the body of the kernels of the block types with an offset
+// m (Q4_1, Q5_1; blocks of BS bytes, d and m first): per block
+// sum += d·xd·Σq·x + m·xs, as in dotQ4_1, OP (for ROWS8) giving the
+// integer sums. GATHER8's dwords hold d and m of the 8 rows, m widened
+// apart (Q1MIN, Y8) and multiplied by xs[b] (R10) after SCALE8.
+#define Q1KERNEL(OP, BS) \
+	LOADARGS;                         \
+	MOVQ     xs+56(FP), R10;          \
+	VPCMPEQW Y15, Y15, Y15;           \
+	VPSRLW   $15, Y15, Y15;           \
+group:;                               \
+	CMPQ CX, $8;                      \
+	JLT  tail;                        \
+	GROUP8START;                      \
+block8:;                              \
+	VMOVDQU (R14), Y14;               \
+	GATHER8;                          \
+	PREFETCH8;                        \
+	ROWS8(OP);                        \
+	REDUCE8;                          \
+	Q1MIN;                            \
+	PACK8AVX2;                        \
+	SCALE8;                           \
+	VBROADCASTSS (R10)(AX*4), Y9;     \
+	VFMADD231PS  Y9, Y8, Y11;         \
+	BLOCKNEXT(block8, BS);            \
+	GROUP8END;                        \
+	JMP group;                        \
+tail:;                                \
+	TESTQ CX, CX;                     \
+	JZ    done;                       \
+	ROW1START;                        \
+block1:;                              \
+	VMOVDQU (R14), Y14;               \
+	OP(2(R8), Y0);                    \
+	REDUCE1;                          \
+	SCALE1;                           \
+	MOVWLZX     2(R8), R13;           \
+	VMOVD       R13, X8;              \
+	VCVTPH2PS   X8, X8;               \
+	VMOVSS      (R10)(AX*4), X9;      \
+	VFMADD231SS X9, X8, X11;          \
+	BLOCKNEXT(block1, BS);            \
+	ROW1END;                          \
+	JMP tail;                         \
+done:;                                \
+	VZEROUPPER;                       \
+	RET
