@@ -27,24 +27,7 @@ func matMulF32(out []float32, ldOut int, w, x []float32, T int) {
 		matMulF32Generic(out, ldOut, w, x, T)
 		return
 	}
-	cols, rows := matMulShape("MatMulF32", len(out), ldOut, len(w), len(x), T, f32RowLen)
-	if rows == 0 {
-		return
-	}
-	tile, rt := func(r0, groups, t0, tiles int) {
-		matMulF32Tile3x4(&out[t0*ldOut+r0], ldOut, &w[r0*cols], groups, cols*4, &x[t0*cols], cols, tiles)
-	}, 3
-	mv := matVecF32AVX2
-	if useAVX512 && cols%16 == 0 {
-		tile, rt = func(r0, groups, t0, tiles int) {
-			matMulF32Tile6x4(&out[t0*ldOut+r0], ldOut, &w[r0*cols], groups, cols*4, &x[t0*cols], cols, tiles)
-		}, 6
-		mv = matVecF32AVX512
-	}
-	matMulFloatTiled(rows, cols, T, cols*4, rt, tile,
-		func(lo, hi, t int) {
-			mv(&out[t*ldOut+lo], hi-lo, &w[lo*cols], &x[t*cols], cols)
-		})
+	matMulFloatAVX("MatMulF32", out, ldOut, w, x, T, useAVX512, 4, matMulF32Tile3x4, matMulF32Tile6x4, matVecF32AVX2, matVecF32AVX512)
 }
 
 func matMulF16(out []float32, ldOut int, w []uint16, x []float32, T int) {
@@ -52,21 +35,27 @@ func matMulF16(out []float32, ldOut int, w []uint16, x []float32, T int) {
 		matMulF16Generic(out, ldOut, w, x, T)
 		return
 	}
-	cols, rows := matMulShape("MatMulF16", len(out), ldOut, len(w), len(x), T, f32RowLen)
+	matMulFloatAVX("MatMulF16", out, ldOut, w, x, T, useAVX512, 2, matMulF16Tile3x4, matMulF16Tile6x4, matVecF16AVX2, matVecF16AVX512)
+}
+
+// matMulFloatAVX runs a float MatMul whose weights have es bytes each on
+// the 3-row AVX2 tile and matvec, or on the 6-row AVX-512 ones when avx512
+// (useAVX512) and the columns are a multiple of 16.
+func matMulFloatAVX[W float32 | uint16](name string, out []float32, ldOut int, w []W, x []float32, T int, avx512 bool, es int,
+	tile3, tile6 func(out *float32, ld int, w *W, groups, rb int, x *float32, cols, tiles int),
+	mvAVX2, mvAVX512 func(out *float32, rows int, w *W, x *float32, n int)) {
+	cols, rows := matMulShape(name, len(out), ldOut, len(w), len(x), T, f32RowLen)
 	if rows == 0 {
 		return
 	}
-	tile, rt := func(r0, groups, t0, tiles int) {
-		matMulF16Tile3x4(&out[t0*ldOut+r0], ldOut, &w[r0*cols], groups, cols*2, &x[t0*cols], cols, tiles)
-	}, 3
-	mv := matVecF16AVX2
-	if useAVX512 && cols%16 == 0 {
-		tile, rt = func(r0, groups, t0, tiles int) {
-			matMulF16Tile6x4(&out[t0*ldOut+r0], ldOut, &w[r0*cols], groups, cols*2, &x[t0*cols], cols, tiles)
-		}, 6
-		mv = matVecF16AVX512
+	kernel, rt, mv := tile3, 3, mvAVX2
+	if avx512 && cols%16 == 0 {
+		kernel, rt, mv = tile6, 6, mvAVX512
 	}
-	matMulFloatTiled(rows, cols, T, cols*2, rt, tile,
+	matMulFloatTiled(rows, cols, T, cols*es, rt,
+		func(r0, groups, t0, tiles int) {
+			kernel(&out[t0*ldOut+r0], ldOut, &w[r0*cols], groups, cols*es, &x[t0*cols], cols, tiles)
+		},
 		func(lo, hi, t int) {
 			mv(&out[t*ldOut+lo], hi-lo, &w[lo*cols], &x[t*cols], cols)
 		})
