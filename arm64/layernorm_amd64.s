@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "hsum_amd64.h"
 
 // LayerNorm in three passes over x with the generic twin's arithmetic but
 // 8 partial sums per pass (then the n mod 8 last values one by one):
@@ -11,15 +12,6 @@
 //
 // Registers: DI out, SI x, R8 w, R9 b, CX n, BX n rounded down to 8,
 // DX index; X3 float32(n), X4/Y4 mean, X5/Y5 inv.
-
-// HSUM adds the 8 lanes of y (x its low half) into x's lane 0.
-#define HSUM(y, x, t) \
-	VEXTRACTF128 $1, y, t; \
-	VADDPS       t, x, x;  \
-	VMOVHLPS     x, x, t;  \
-	VADDPS       t, x, x;  \
-	VMOVSHDUP    x, t;     \
-	VADDSS       t, x, x
 
 // func layerNormAVX2(out, x, w, b *float32, n int, eps float32)
 // n ≥ 1.

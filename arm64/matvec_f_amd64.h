@@ -6,14 +6,7 @@
 // and the FMA and SFMA it is passed. See matvec_f_amd64.s for the
 // registers.
 
-// HSUM adds the 8 lanes of y (x its low half) into x's lane 0.
-#define HSUM(y, x, t) \
-	VEXTRACTF128 $1, y, t; \
-	VADDPS       t, x, x;  \
-	VMOVHLPS     x, x, t;  \
-	VADDPS       t, x, x;  \
-	VMOVSHDUP    x, t;     \
-	VADDSS       t, x, x
+#include "hsum_amd64.h"
 
 // ROW4/ROW4B run OP on the first/second sums of the 4 rows, with weights
 // at byte offset a and activations b; ROW1/ROW1B on one row.

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "hsum_amd64.h"
 
 // WKV7 for a head of 64 with AVX2+FMA, one state row (64 values, 8
 // vectors) at a time: sa = Σ S_ij·kk_j with two sums, then
@@ -10,15 +11,6 @@
 // Registers: SI state row, R8 r, R9 w, R10 k, R11 v cursor, R12 kk, R13
 // a, DI y cursor, CX rows left; Y0, Y1 sa's sums, Y3, Y4 y's sums, Y2
 // scratch, Y14 sa, Y15 v_i.
-
-// HSUM adds the 8 lanes of y (x its low half) into x's lane 0.
-#define HSUM(y, x, t) \
-	VEXTRACTF128 $1, y, t; \
-	VADDPS       t, x, x;  \
-	VMOVHLPS     x, x, t;  \
-	VADDPS       t, x, x;  \
-	VMOVSHDUP    x, t;     \
-	VADDSS       t, x, x
 
 // KKA sets y to kk·a for the 8 columns at byte offset o.
 #define KKA(o, y) VMOVUPS o(R12), y; VMULPS o(R13), y, y
