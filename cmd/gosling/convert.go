@@ -7,6 +7,7 @@ import (
 
 	"github.com/gosling-edge/gosling/quant"
 	"github.com/gosling-edge/gosling/runtime/tokenizer"
+	"github.com/gosling-edge/gosling/tools/bench"
 	"github.com/gosling-edge/gosling/tools/cli"
 	"github.com/gosling-edge/gosling/tools/convert"
 )
@@ -54,7 +55,7 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %s, %s of weights (%s)\n", *out, sum, humanBytes(int64(sum.Bytes)), what)
+	fmt.Fprintf(stdout, "wrote %s: %s, %s of weights (%s)\n", *out, sum, bench.HumanBytes(int64(sum.Bytes)), what)
 	return nil
 }
 

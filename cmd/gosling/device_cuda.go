@@ -9,6 +9,7 @@ import (
 
 	"github.com/gosling-edge/gosling/runtime"
 	"github.com/gosling-edge/gosling/runtime/cuda"
+	"github.com/gosling-edge/gosling/tools/bench"
 	"github.com/gosling-edge/gosling/tools/cli"
 )
 
@@ -48,7 +49,7 @@ func cudaFlags(fs *flag.FlagSet) deviceHandle {
 			}
 			fmt.Fprintf(w, "device:        cuda %d: %s\n", *ordinal, info.Name)
 			fmt.Fprintf(w, "compute:       sm_%d%d (compute capability %d.%d), %d SMs\n", info.Major, info.Minor, info.Major, info.Minor, info.SMs)
-			fmt.Fprintf(w, "gpu memory:    %s, %s\n", humanBytes(int64(info.TotalMemory)), map[bool]string{true: "integrated (shared with the CPU)", false: "discrete"}[info.Integrated])
+			fmt.Fprintf(w, "gpu memory:    %s, %s\n", bench.HumanBytes(int64(info.TotalMemory)), map[bool]string{true: "integrated (shared with the CPU)", false: "discrete"}[info.Integrated])
 			fmt.Fprintf(w, "memory mode:   %s\n", mode)
 			fmt.Fprintf(w, "driver:        CUDA %d.%d\n", info.Driver/1000, info.Driver%1000/10)
 			return nil

@@ -11,10 +11,6 @@ import (
 	"github.com/gosling-edge/gosling/tools/cli"
 )
 
-// humanBytes is n in the largest binary unit it reaches, as every report
-// of gosling writes sizes.
-var humanBytes = bench.HumanBytes
-
 func runInfo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("info")
 	mf := addModelFlags(fs.FlagSet)
@@ -44,18 +40,18 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	defer m.Close()
 	g := m.File
 	name, _ := g.Meta.String("general.name")
-	fmt.Fprintf(stdout, "file:          %s (%s, GGUF v%d)\n", g.Path, humanBytes(int64(g.Size)), g.Version)
+	fmt.Fprintf(stdout, "file:          %s (%s, GGUF v%d)\n", g.Path, bench.HumanBytes(int64(g.Size)), g.Version)
 	fmt.Fprintf(stdout, "name:          %s\n", name)
 	fmt.Fprintf(stdout, "architecture:  rwkv7 %s\n", m.Config)
-	fmt.Fprintf(stdout, "weights:       %s in %d tensors\n", humanBytes(m.WeightBytes()), len(g.Tensors))
+	fmt.Fprintf(stdout, "weights:       %s in %d tensors\n", bench.HumanBytes(m.WeightBytes()), len(g.Tensors))
 	var types []string
 	for _, t := range g.TypeTotals() {
-		types = append(types, fmt.Sprintf("%s×%d (%s)", t.Type, t.Tensors, humanBytes(int64(t.Bytes))))
+		types = append(types, fmt.Sprintf("%s×%d (%s)", t.Type, t.Tensors, bench.HumanBytes(int64(t.Bytes))))
 	}
 	sort.Strings(types)
 	fmt.Fprintf(stdout, "tensor types:  %s\n", strings.Join(types, ", "))
 	fmt.Fprintf(stdout, "vocabulary:    %d tokens in the file, %d rows\n", m.Tokenizer.Size(), m.Vocab)
-	fmt.Fprintf(stdout, "state:         %s per sequence\n", humanBytes(int64(m.NewState().Bytes())))
+	fmt.Fprintf(stdout, "state:         %s per sequence\n", bench.HumanBytes(int64(m.NewState().Bytes())))
 	fmt.Fprintf(stdout, "kernels:       %s\n", arm64.Path())
 	fmt.Fprintf(stdout, "threads:       %d\n", m.Threads())
 	if *tensors {

@@ -2,6 +2,7 @@
 //
 //	gosling convert    IN.pth -o OUT.gguf --type q8_0   checkpoint → GGUF
 //	gosling quantize   IN.gguf -o OUT.gguf --type Q4_K_M  requantize a GGUF model
+//	gosling imatrix    [-m MODEL] --text FILE [-o F]    importance matrix for quantize
 //	gosling synth      -o OUT.gguf [shape flags]        random-weight model
 //	gosling info       [-m MODEL] [--tensors]           shapes, types, kernels
 //	gosling tokenize   [-m MODEL | --vocab FILE] TEXT   text → token ids

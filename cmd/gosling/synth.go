@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/gosling-edge/gosling/tools/bench"
 	"github.com/gosling-edge/gosling/tools/cli"
 	"github.com/gosling-edge/gosling/tools/convert"
 	"github.com/gosling-edge/gosling/tools/synth"
@@ -49,6 +50,6 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %s, %s of weights (%s)\n", *out, sum, humanBytes(int64(sum.Bytes)), what)
+	fmt.Fprintf(stdout, "wrote %s: %s, %s of weights (%s)\n", *out, sum, bench.HumanBytes(int64(sum.Bytes)), what)
 	return nil
 }
