@@ -14,6 +14,7 @@ import (
 	"github.com/gosling-edge/gosling/quant"
 	"github.com/gosling-edge/gosling/runtime"
 	"github.com/gosling-edge/gosling/tools/synth"
+	"github.com/gosling-edge/gosling/tools/testenv"
 )
 
 // The in-place proof (package runtime's invariant "weights are never
@@ -93,6 +94,7 @@ func TestMemoryChild(t *testing.T) {
 // measureMemory loads path in a fresh process and returns its report.
 func measureMemory(tb testing.TB, path string) memoryReport {
 	tb.Helper()
+	testenv.SkipProcessesUnderEmulation(tb)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestMemoryChild$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), memoryChildEnv+"="+path)
 	out, err := cmd.CombinedOutput()
@@ -152,7 +154,7 @@ func TestWeightsStayInPlace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes three models of 40-140 MB")
 	}
-	if os.Getenv("QEMU_CPU") != "" {
+	if testenv.Emulated() {
 		// Under qemu-user the emulator's translated code counts as the
 		// process's anonymous memory, and writing the models takes minutes.
 		t.Skip("running under qemu")

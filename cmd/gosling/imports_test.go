@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/gosling-edge/gosling/tools/testenv"
 )
 
 // The import graph of the binary: what README.md's "How it fits together"
@@ -53,6 +55,7 @@ func goList(t *testing.T, b build, args ...string) []listedPackage {
 	if pkgs, ok := listCache[key]; ok {
 		return pkgs
 	}
+	testenv.SkipProcessesUnderEmulation(t)
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		// go test puts its own go on PATH; a test binary run some other

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gosling-edge/gosling/tools/testenv"
 )
 
 // startServe runs serve in this process with a fake signal channel and
@@ -167,6 +169,7 @@ func TestServeSIGTERMChild(t *testing.T) {
 	if goruntime.GOOS == "windows" {
 		t.Skip("no SIGTERM on Windows")
 	}
+	testenv.SkipProcessesUnderEmulation(t)
 	model := smallModel(t, "11")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeSIGTERMChild$")
 	cmd.Env = append(os.Environ(), "GOSLING_SERVE_CHILD=serve -m "+model+" --addr 127.0.0.1:0")

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gosling-edge/gosling/runtime"
+	"github.com/gosling-edge/gosling/tools/testenv"
 )
 
 // smallModel writes a small random model (L2 D128, the first 999 World
@@ -27,6 +28,7 @@ func smallModel(t *testing.T, seed string) string {
 // that the test can run it as separate processes.
 func buildGosling(t *testing.T) string {
 	t.Helper()
+	testenv.SkipProcessesUnderEmulation(t)
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		goTool = filepath.Join(goruntime.GOROOT(), "bin", "go")

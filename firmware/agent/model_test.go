@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	goruntime "runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"github.com/gosling-edge/gosling/runtime"
 	"github.com/gosling-edge/gosling/tools/convert"
 	"github.com/gosling-edge/gosling/tools/synth"
+	"github.com/gosling-edge/gosling/tools/testenv"
 )
 
 var tinyModel string // a small random-weight model, written once by TestMain
@@ -253,7 +253,7 @@ func TestSoak(t *testing.T) {
 		path = tinyModel
 	}
 	n := 500
-	if emulated() {
+	if testenv.Emulated() {
 		// Under qemu-user (CI's arm64 runs) the model is ~20x slower and
 		// the emulator's memory is not the agent's: a short run checks
 		// the path, the native run checks the memory.
@@ -296,16 +296,6 @@ func TestSoak(t *testing.T) {
 	if growth := endRSS - startRSS; growth > 16<<20 {
 		t.Errorf("RSS grew by %.1f MiB over %d prompts", mib(growth), n-warm-1)
 	}
-}
-
-// emulated reports an arm64 test binary running on an x86 host under
-// qemu-user, whose /proc/cpuinfo still describes the host.
-func emulated() bool {
-	if goruntime.GOARCH != "arm64" {
-		return false
-	}
-	b, _ := os.ReadFile("/proc/cpuinfo")
-	return bytes.Contains(b, []byte("vendor_id"))
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

@@ -12,11 +12,15 @@ import (
 	"time"
 
 	"github.com/gosling-edge/gosling/firmware/toolset"
+	"github.com/gosling-edge/gosling/tools/testenv"
 )
 
 // program is the absolute path of a system program the test runs, or a skip.
+// Every test here starts processes, so it skips under qemu-user (see
+// tools/testenv).
 func program(t *testing.T, name string) string {
 	t.Helper()
+	testenv.SkipProcessesUnderEmulation(t)
 	p, err := exec.LookPath(name)
 	if err != nil {
 		t.Skipf("no %s here: %v", name, err)

@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/gosling-edge/gosling/tools/testenv"
 )
 
 var testTools = []map[string]any{
@@ -44,7 +45,7 @@ type toolResponse struct {
 // test model costs a few hundred times more and the grammar is no
 // different.
 func runs(n int) int {
-	if os.Getenv("QEMU_CPU") != "" {
+	if testenv.Emulated() {
 		return 2
 	}
 	return n

@@ -17,6 +17,7 @@ import (
 	"github.com/gosling-edge/gosling/runtime"
 	"github.com/gosling-edge/gosling/tools/convert"
 	"github.com/gosling-edge/gosling/tools/synth"
+	"github.com/gosling-edge/gosling/tools/testenv"
 )
 
 // demoPath is the built-in demo model (cmd/gosling embeds it).
@@ -24,7 +25,7 @@ const demoPath = "../../cmd/gosling/demo.gguf"
 
 func demoModel(t *testing.T) *runtime.Model {
 	t.Helper()
-	if os.Getenv("QEMU_CPU") != "" {
+	if testenv.Emulated() {
 		// Emulated, its 330-token tool prompt and replies take minutes; the
 		// random-weight model's tests take the same code paths in seconds.
 		t.Skip("the demo model under qemu: too slow, see TestConstrainedCallsRandom")
@@ -74,7 +75,7 @@ func generations() int {
 		return v
 	}
 	switch {
-	case os.Getenv("QEMU_CPU") != "":
+	case testenv.Emulated():
 		return 2
 	case testing.Short():
 		return 10
