@@ -106,67 +106,71 @@ func TestConstrainedCallsRandom(t *testing.T) {
 func constrainedCalls(t *testing.T, m *runtime.Model, n int) {
 	gen := m.NewGenerator(nil, runtime.DefaultSampler)
 	for si, tools := range toolSets {
-		sys, err := G1.System("", tools)
-		if err != nil {
-			t.Fatal(err)
-		}
-		base := m.NewState()
-		if _, err := gen.Feed(context.Background(), base, m.Tokenizer.Encode([]byte(runtime.SystemSegment(sys))), nil); err != nil {
-			t.Fatal(err)
-		}
-		s := m.NewState()
-		names := map[string]int{}
-		for i := range n {
-			c := Choice{Mode: Required}
-			if i%4 == 3 {
-				c.Name = tools[0].Name
-			}
-			p, err := G1.Plan(tools, c)
+		// A subtest per set, so that the acceptance run can spread the
+		// sets over processes (-test.run TestConstrainedCalls/set1).
+		t.Run(fmt.Sprintf("set%d", si), func(t *testing.T) {
+			sys, err := G1.System("", tools)
 			if err != nil {
 				t.Fatal(err)
 			}
-			opt := runtime.DefaultSampler
-			if i%2 == 1 {
-				opt.TopP = 1 // the whole distribution, for more shapes
-			}
-			opt.Seed = uint64(1000*si + i)
-			gen.SetSampler(opt)
-			s.CopyFrom(base)
-			prompt := runtime.UserSegment(fmt.Sprintf("Request %d: do something useful.", i), false) + p.Prefill
-			var out []byte
-			st, err := gen.Generate(context.Background(), s, m.Tokenizer.Encode([]byte(prompt)), nil,
-				p.Options(runtime.GenerateOptions{MaxTokens: 300, Stop: [][]byte{[]byte(runtime.EndOfTurn)}, BanEndOfText: true}),
-				func(b []byte) error { out = append(out, b...); return nil })
-			if err != nil {
+			base := m.NewState()
+			if _, err := gen.Feed(context.Background(), base, m.Tokenizer.Encode([]byte(runtime.SystemSegment(sys))), nil); err != nil {
 				t.Fatal(err)
 			}
-			if st.StopReason != runtime.StopEndOfText || !st.GrammarOn {
-				t.Fatalf("set %d seed %d: stop %q after %q", si, i, st.StopReason, out)
-			}
-			call, err := G1.Parse(p.Reply(string(out)))
-			if err != nil {
-				t.Fatalf("set %d seed %d: %q: %v", si, i, out, err)
-			}
-			var tool *Tool
-			for k := range tools {
-				if tools[k].Name == call.Name {
-					tool = &tools[k]
+			s := m.NewState()
+			names := map[string]int{}
+			for i := range n {
+				c := Choice{Mode: Required}
+				if i%4 == 3 {
+					c.Name = tools[0].Name
 				}
+				p, err := G1.Plan(tools, c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opt := runtime.DefaultSampler
+				if i%2 == 1 {
+					opt.TopP = 1 // the whole distribution, for more shapes
+				}
+				opt.Seed = uint64(1000*si + i)
+				gen.SetSampler(opt)
+				s.CopyFrom(base)
+				prompt := runtime.UserSegment(fmt.Sprintf("Request %d: do something useful.", i), false) + p.Prefill
+				var out []byte
+				st, err := gen.Generate(context.Background(), s, m.Tokenizer.Encode([]byte(prompt)), nil,
+					p.Options(runtime.GenerateOptions{MaxTokens: 300, Stop: [][]byte{[]byte(runtime.EndOfTurn)}, BanEndOfText: true}),
+					func(b []byte) error { out = append(out, b...); return nil })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.StopReason != runtime.StopEndOfText || !st.GrammarOn {
+					t.Fatalf("set %d seed %d: stop %q after %q", si, i, st.StopReason, out)
+				}
+				call, err := G1.Parse(p.Reply(string(out)))
+				if err != nil {
+					t.Fatalf("set %d seed %d: %q: %v", si, i, out, err)
+				}
+				var tool *Tool
+				for k := range tools {
+					if tools[k].Name == call.Name {
+						tool = &tools[k]
+					}
+				}
+				if tool == nil || c.Name != "" && call.Name != c.Name {
+					t.Fatalf("set %d seed %d: call to %q (forced %q)", si, i, call.Name, c.Name)
+				}
+				var schema, value any
+				json.Unmarshal(tool.Parameters, &schema)
+				if err := json.Unmarshal(call.Arguments, &value); err != nil {
+					t.Fatalf("set %d seed %d: arguments %s: %v", si, i, call.Arguments, err)
+				}
+				if err := validate(schema, value, "#"); err != nil {
+					t.Fatalf("set %d seed %d: arguments %s: %v", si, i, call.Arguments, err)
+				}
+				names[call.Name]++
 			}
-			if tool == nil || c.Name != "" && call.Name != c.Name {
-				t.Fatalf("set %d seed %d: call to %q (forced %q)", si, i, call.Name, c.Name)
-			}
-			var schema, value any
-			json.Unmarshal(tool.Parameters, &schema)
-			if err := json.Unmarshal(call.Arguments, &value); err != nil {
-				t.Fatalf("set %d seed %d: arguments %s: %v", si, i, call.Arguments, err)
-			}
-			if err := validate(schema, value, "#"); err != nil {
-				t.Fatalf("set %d seed %d: arguments %s: %v", si, i, call.Arguments, err)
-			}
-			names[call.Name]++
-		}
-		t.Logf("set %d: %d calls, by tool %v", si, n, names)
+			t.Logf("set %d: %d calls, by tool %v", si, n, names)
+		})
 	}
 }
 
