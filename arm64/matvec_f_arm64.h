@@ -59,3 +59,163 @@
 	MOVD	w+16(FP), R2; \
 	MOVD	x+24(FP), R3; \
 	MOVD	n+32(FP), R4
+
+// MATVECF is the whole kernel body of the float matvecs (matvec_f_arm64.s,
+// matvec_bf16_arm64.s), used once per TEXT (labels are per function):
+// shift is log2 of the weight size; the loaders, one set per weight type,
+// bring weights into V4..V15 as float32:
+//   LD16A(p), LD16B(p)  16 columns of row cursor p into V4..V7 / V8..V11
+//   LD4ROWS4            4 columns of each of R6..R9 into V4..V7
+//   LD4ROWS1            1 column of each of R6..R9 into lanes 0..3 of V4
+//   LD1ROW4, LD1ROW1    4 columns / 1 column of R6 into V4
+#define MATVECF(shift, LD16A, LD16B, LD4ROWS4, LD4ROWS1, LD1ROW4, LD1ROW1) \
+	MVARGS; \
+	LSL	$shift, R4, R5; \
+group: \
+	CMP	$4, R1; \
+	BLT	tail; \
+	MOVD	R2, R6; \
+	ADD	R5, R6, R7; \
+	ADD	R5, R7, R8; \
+	ADD	R5, R8, R9; \
+	MOVD	R3, R10; \
+	SUBS	$16, R4, R11; \
+	BGE	first16; \
+	ZERO16; \
+	B	cols4; \
+first16: \
+	VLD1.P	64(R10), [V0.S4, V1.S4, V2.S4, V3.S4]; \
+	LD16A(R6); \
+	LD16B(R7); \
+	FMUL4(16, 4); \
+	FMUL4(20, 8); \
+	LD16A(R8); \
+	LD16B(R9); \
+	FMUL4(24, 4); \
+	FMUL4(28, 8); \
+	SUBS	$16, R11, R11; \
+	BLT	cols4; \
+cols16: \
+	VLD1.P	64(R10), [V0.S4, V1.S4, V2.S4, V3.S4]; \
+	LD16A(R6); \
+	LD16B(R7); \
+	FMLA4(16, 4); \
+	FMLA4(20, 8); \
+	LD16A(R8); \
+	LD16B(R9); \
+	FMLA4(24, 4); \
+	FMLA4(28, 8); \
+	SUBS	$16, R11, R11; \
+	BGE	cols16; \
+cols4: \
+	ADDS	$12, R11, R11; \
+	BLT	reduce; \
+cols4_loop: \
+	VLD1.P	16(R10), [V0.S4]; \
+	LD4ROWS4; \
+	FMLA_4S(16, 4, 0); \
+	FMLA_4S(20, 5, 0); \
+	FMLA_4S(24, 6, 0); \
+	FMLA_4S(28, 7, 0); \
+	SUBS	$4, R11, R11; \
+	BGE	cols4_loop; \
+reduce: \
+	REDUCE4(16); \
+	REDUCE4(20); \
+	REDUCE4(24); \
+	REDUCE4(28); \
+	FADDP_4S(16, 16, 20); \
+	FADDP_4S(24, 24, 28); \
+	FADDP_4S(16, 16, 24); \
+	ADDS	$4, R11, R11; \
+	BEQ	store; \
+cols1: \
+	VLD1.P	4(R10), V0.S[0]; \
+	LD4ROWS1; \
+	FMLA_4S_ELEM(16, 4, 0, 0); \
+	SUBS	$1, R11, R11; \
+	BNE	cols1; \
+store: \
+	VST1.P	[V16.S4], 16(R0); \
+	MOVD	R9, R2; \
+	SUB	$4, R1, R1; \
+	B	group; \
+tail: \
+	CBZ	R1, done; \
+row: \
+	MOVD	R2, R6; \
+	MOVD	R3, R10; \
+	SUBS	$16, R4, R11; \
+	BGE	row_first16; \
+	VEOR	V16.B16, V16.B16, V16.B16; \
+	VEOR	V17.B16, V17.B16, V17.B16; \
+	VEOR	V18.B16, V18.B16, V18.B16; \
+	VEOR	V19.B16, V19.B16, V19.B16; \
+	B	row_cols4; \
+row_first16: \
+	VLD1.P	64(R10), [V0.S4, V1.S4, V2.S4, V3.S4]; \
+	LD16A(R6); \
+	FMUL4(16, 4); \
+	SUBS	$16, R11, R11; \
+	BLT	row_cols4; \
+row_cols16: \
+	VLD1.P	64(R10), [V0.S4, V1.S4, V2.S4, V3.S4]; \
+	LD16A(R6); \
+	FMLA4(16, 4); \
+	SUBS	$16, R11, R11; \
+	BGE	row_cols16; \
+row_cols4: \
+	ADDS	$12, R11, R11; \
+	BLT	row_reduce; \
+row_cols4_loop: \
+	VLD1.P	16(R10), [V0.S4]; \
+	LD1ROW4; \
+	FMLA_4S(16, 4, 0); \
+	SUBS	$4, R11, R11; \
+	BGE	row_cols4_loop; \
+row_reduce: \
+	REDUCE4(16); \
+	FADDP_4S(16, 16, 16); \
+	FADDP_4S(16, 16, 16); \
+	ADDS	$4, R11, R11; \
+	BEQ	row_store; \
+row_cols1: \
+	VLD1.P	4(R10), V0.S[0]; \
+	LD1ROW1; \
+	FMLA_4S_ELEM(16, 4, 0, 0); \
+	SUBS	$1, R11, R11; \
+	BNE	row_cols1; \
+row_store: \
+	VST1.P	V16.S[0], 4(R0); \
+	MOVD	R6, R2; \
+	SUBS	$1, R1, R1; \
+	BNE	row; \
+done: \
+	RET
+
+// Half-width rows (F16, BF16) load their raw halves into V12..V15 and
+// widen them with WIDEN(dst, src), a macro of neon_arm64.h.
+#define HALF4ROWS4(WIDEN) \
+	VLD1.P	8(R6), [V12.H4]; \
+	VLD1.P	8(R7), [V13.H4]; \
+	VLD1.P	8(R8), [V14.H4]; \
+	VLD1.P	8(R9), [V15.H4]; \
+	WIDEN(4, 12); \
+	WIDEN(5, 13); \
+	WIDEN(6, 14); \
+	WIDEN(7, 15)
+
+#define HALF4ROWS1(WIDEN) \
+	VLD1.P	2(R6), V12.H[0]; \
+	VLD1.P	2(R7), V12.H[1]; \
+	VLD1.P	2(R8), V12.H[2]; \
+	VLD1.P	2(R9), V12.H[3]; \
+	WIDEN(4, 12)
+
+#define HALF1ROW4(WIDEN) \
+	VLD1.P	8(R6), [V12.H4]; \
+	WIDEN(4, 12)
+
+#define HALF1ROW1(WIDEN) \
+	VLD1.P	2(R6), V12.H[0]; \
+	WIDEN(4, 12)
