@@ -21,21 +21,19 @@
 //	V26 the bit of each lane, V27, V28 the TBL indices (reloaded every
 //	block: QFINISH uses them as scratch), V30 zero, V31 0x0F
 
-DATA q5Consts<>+0(SB)/8, $0x8040201008040201 // lane bits
-DATA q5Consts<>+8(SB)/8, $0x8040201008040201
-DATA q5Consts<>+16(SB)/8, $0x0000000000000000 // qh bytes of values 0–15
-DATA q5Consts<>+24(SB)/8, $0x0101010101010101
-DATA q5Consts<>+32(SB)/8, $0x0202020202020202 // of values 16–31
-DATA q5Consts<>+40(SB)/8, $0x0303030303030303
-GLOBL q5Consts<>(SB), RODATA|NOPTR, $48
+// ·q5Consts serves matvec_q5_1_arm64.s too (Q5LOADC).
+DATA ·q5Consts+0(SB)/8, $0x8040201008040201 // lane bits
+DATA ·q5Consts+8(SB)/8, $0x8040201008040201
+DATA ·q5Consts+16(SB)/8, $0x0000000000000000 // qh bytes of values 0–15
+DATA ·q5Consts+24(SB)/8, $0x0101010101010101
+DATA ·q5Consts+32(SB)/8, $0x0202020202020202 // of values 16–31
+DATA ·q5Consts+40(SB)/8, $0x0303030303030303
+GLOBL ·q5Consts(SB), RODATA|NOPTR, $48
 
 #define Q5CONSTS \
-	MOVD	$q5Consts<>(SB), R19; \
+	MOVD	$·q5Consts(SB), R19; \
 	VEOR	V30.B16, V30.B16, V30.B16; \
 	VMOVI	$0x0f, V31.B16
-
-#define Q5LOADC \
-	VLD1	(R19), [V26.B16, V27.B16, V28.B16]
 
 #define Q5ROW(p, s, hs, w) \
 	VLD1.P	2(p), s; \
@@ -45,15 +43,10 @@ GLOBL q5Consts<>(SB), RODATA|NOPTR, $48
 // Q5UNPACK turns the packed block w and its qh in h into the signed codes
 // of values 0–15 (in l) and 16–31 (in h); w is clobbered.
 #define Q5UNPACK(w, l, h) \
-	TBL_16B(l, h, 27); \
-	TBL_16B(h, h, 28); \
-	AND_16B(l, l, 26); \
-	AND_16B(h, h, 26); \
+	Q5SPREAD(l, h); \
 	CMEQ_16B(l, l, 30); \
 	CMEQ_16B(h, h, 30); \
-	BIT_16B(l, w, 31); \
-	USHR_16B(w, w, 4); \
-	BIT_16B(h, w, 31)
+	Q5INSERT(w, l, h)
 
 // Q5DOT adds one row's block products to its running sum a; t is unused.
 #define Q5DOT(a, w, l, h, t) \

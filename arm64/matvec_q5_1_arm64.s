@@ -17,16 +17,6 @@
 //	block), V30 the eight rows' m, V19.S[3] the block's xs, V31 0x0F;
 //	R19 the constants, R20 xs, R21 its cursor
 
-DATA q51Consts<>+0(SB)/8, $0x8040201008040201 // lane bits
-DATA q51Consts<>+8(SB)/8, $0x8040201008040201
-DATA q51Consts<>+16(SB)/8, $0x0000000000000000 // qh bytes of values 0–15
-DATA q51Consts<>+24(SB)/8, $0x0101010101010101
-DATA q51Consts<>+32(SB)/8, $0x0202020202020202 // of values 16–31
-DATA q51Consts<>+40(SB)/8, $0x0303030303030303
-GLOBL q51Consts<>(SB), RODATA|NOPTR, $48
-
-#define Q51LOADC \
-	VLD1	(R19), [V26.B16, V27.B16, V28.B16]
 
 #define Q51ROW(p, s, m, hs, w) \
 	VLD1.P	2(p), s; \
@@ -37,17 +27,12 @@ GLOBL q51Consts<>(SB), RODATA|NOPTR, $48
 // Q51UNPACK turns the packed block w and its qh in h into the codes of
 // values 0–15 (in l) and 16–31 (in h); w is clobbered.
 #define Q51UNPACK(w, l, h) \
-	TBL_16B(l, h, 27); \
-	TBL_16B(h, h, 28); \
-	AND_16B(l, l, 26); \
-	AND_16B(h, h, 26); \
+	Q5SPREAD(l, h); \
 	CMEQ_16B(l, l, 26); \
 	CMEQ_16B(h, h, 26); \
 	USHR_16B(l, l, 3); \
 	USHR_16B(h, h, 3); \
-	BIT_16B(l, w, 31); \
-	USHR_16B(w, w, 4); \
-	BIT_16B(h, w, 31)
+	Q5INSERT(w, l, h)
 
 #define Q51DOT(a, w, l, h, t) \
 	Q51UNPACK(w, l, h); \
@@ -60,7 +45,7 @@ GLOBL q51Consts<>(SB), RODATA|NOPTR, $48
 #define Q51ACT \
 	QACT; \
 	VLD1.P	4(R21), V19.S[3]; \
-	Q51LOADC
+	Q5LOADC
 
 #define Q51BLOCK8(MUL, po0, po1, pn0, pn1) \
 	Q51ACT; \
@@ -98,7 +83,7 @@ GLOBL q51Consts<>(SB), RODATA|NOPTR, $48
 TEXT ·matVecQ5_1Dot(SB), NOSPLIT, $0-64
 	QARGS
 	MOVD	xs+56(FP), R20
-	MOVD	$q51Consts<>(SB), R19
+	MOVD	$·q5Consts(SB), R19
 	VMOVI	$0x0f, V31.B16
 	QLOOPS(Q51BLOCK8, Q51ROW1, Q51DOT, Q51RESET, QNONE)
 
@@ -107,6 +92,6 @@ TEXT ·matVecQ5_1Dot(SB), NOSPLIT, $0-64
 TEXT ·matVecQ5_1V80(SB), NOSPLIT, $0-64
 	QARGS
 	MOVD	xs+56(FP), R20
-	MOVD	$q51Consts<>(SB), R19
+	MOVD	$·q5Consts(SB), R19
 	VMOVI	$0x0f, V31.B16
 	QLOOPS(Q51BLOCK8, Q51ROW1, Q51MUL, Q51RESET, QNONE)

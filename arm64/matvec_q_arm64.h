@@ -283,3 +283,23 @@ done: \
 // activations and reductions.
 #define QNIBBLOCK8(MUL, po0, po1, pn0, pn1) QNIBBLOCK8X(QACT, QFINISH, MUL, po0, po1, pn0, pn1)
 #define QNIBROW1(MUL) QNIBROW1X(QACT, QROW1FINISH, MUL)
+
+// The fifth bit of Q5_0 and Q5_1 codes (matvec_q5_0_arm64.s,
+// matvec_q5_1_arm64.s). Q5LOADC loads ·q5Consts (at R19): V26 the bit of
+// each lane, V27, V28 the TBL indices that spread qh's bytes. Q5SPREAD
+// leaves in each lane of l (values 0–15) and h (16–31, holding qh in its
+// first word on entry) its own qh bit; Q5INSERT puts the nibbles of w
+// (clobbered) into the low four bits of l and h.
+#define Q5LOADC \
+	VLD1	(R19), [V26.B16, V27.B16, V28.B16]
+
+#define Q5SPREAD(l, h) \
+	TBL_16B(l, h, 27); \
+	TBL_16B(h, h, 28); \
+	AND_16B(l, l, 26); \
+	AND_16B(h, h, 26)
+
+#define Q5INSERT(w, l, h) \
+	BIT_16B(l, w, 31); \
+	USHR_16B(w, w, 4); \
+	BIT_16B(h, w, 31)

@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "quantize_arm64.h"
 
 // func quantizeQ8NEON(q *int8, d *float32, x *float32, nb int)
 // One block of 32 values per iteration, the arithmetic of
@@ -22,8 +23,7 @@ TEXT ·quantizeQ8NEON(SB), NOSPLIT, $0-32
 	FMOVS	ZR, F26 // 0
 
 block:
-	VLD1.P	64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P	64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	LOAD32(R2)
 	FABS_4S(16, 0)
 	FABS_4S(17, 1)
 	FABS_4S(18, 2)
@@ -47,29 +47,8 @@ block:
 	// id = 0, so its codes are all 0, as in the generic twin.
 	FCMPS	F27, F18
 	FCSELS	EQ, F26, F18, F18
-	FMUL_4S_ELEM(0, 0, 18, 0)
-	FMUL_4S_ELEM(1, 1, 18, 0)
-	FMUL_4S_ELEM(2, 2, 18, 0)
-	FMUL_4S_ELEM(3, 3, 18, 0)
-	FMUL_4S_ELEM(4, 4, 18, 0)
-	FMUL_4S_ELEM(5, 5, 18, 0)
-	FMUL_4S_ELEM(6, 6, 18, 0)
-	FMUL_4S_ELEM(7, 7, 18, 0)
-	FCVTAS_4S(0, 0)
-	FCVTAS_4S(1, 1)
-	FCVTAS_4S(2, 2)
-	FCVTAS_4S(3, 3)
-	FCVTAS_4S(4, 4)
-	FCVTAS_4S(5, 5)
-	FCVTAS_4S(6, 6)
-	FCVTAS_4S(7, 7)
-	UZP1_8H(0, 0, 1)
-	UZP1_8H(2, 2, 3)
-	UZP1_8H(4, 4, 5)
-	UZP1_8H(6, 6, 7)
-	UZP1_16B(0, 0, 2)
-	UZP1_16B(1, 4, 6)
-	VST1.P	[V0.B16, V1.B16], 32(R0)
+	SCALECVT32(18, FCVTAS_4S)
+	NARROWSTORE32(R0)
 	SUBS	$1, R3, R3
 	BNE	block
 	RET

@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "quantize_arm64.h"
 
 // func quantizeQ8_KNEON(q *int8, d *float32, s *int16, x *float32, nb int)
 // One block of 256 values per iteration, the arithmetic of
@@ -36,8 +37,7 @@ block:
 	MOVD	$8, R7
 
 pass1:
-	VLD1.P	64(R3), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P	64(R3), [V4.S4, V5.S4, V6.S4, V7.S4]
+	LOAD32(R3)
 	FMAXNM_4S(24, 24, 0)
 	FMINNM_4S(25, 25, 0)
 	FMAXNM_4S(26, 26, 1)
@@ -95,31 +95,9 @@ scaled:
 	MOVD	$8, R7
 
 pass2:
-	VLD1.P	64(R3), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P	64(R3), [V4.S4, V5.S4, V6.S4, V7.S4]
-	FMUL_4S_ELEM(0, 0, 20, 0)
-	FMUL_4S_ELEM(1, 1, 20, 0)
-	FMUL_4S_ELEM(2, 2, 20, 0)
-	FMUL_4S_ELEM(3, 3, 20, 0)
-	FMUL_4S_ELEM(4, 4, 20, 0)
-	FMUL_4S_ELEM(5, 5, 20, 0)
-	FMUL_4S_ELEM(6, 6, 20, 0)
-	FMUL_4S_ELEM(7, 7, 20, 0)
-	FCVTNS_4S(0, 0)
-	FCVTNS_4S(1, 1)
-	FCVTNS_4S(2, 2)
-	FCVTNS_4S(3, 3)
-	FCVTNS_4S(4, 4)
-	FCVTNS_4S(5, 5)
-	FCVTNS_4S(6, 6)
-	FCVTNS_4S(7, 7)
-	UZP1_8H(0, 0, 1)
-	UZP1_8H(2, 2, 3)
-	UZP1_8H(4, 4, 5)
-	UZP1_8H(6, 6, 7)
-	UZP1_16B(0, 0, 2)
-	UZP1_16B(1, 4, 6)
-	VST1.P	[V0.B16, V1.B16], 32(R0)
+	LOAD32(R3)
+	SCALECVT32(20, FCVTNS_4S)
+	NARROWSTORE32(R0)
 	SADDLV_H(2, 0)
 	SADDLV_H(3, 1)
 	VST1.P	V2.H[0], 2(R2)
